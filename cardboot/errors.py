@@ -1,0 +1,164 @@
+"""One small error hierarchy for all of cardboot.
+
+Every error names what went wrong and where (file, FID, byte offset, command). The command-line and
+TUI faces turn a :class:`CardbootError` into one line and the exit code of its class; nothing else
+should ever reach the user as a traceback.
+
+Error text never contains secret values: callers pass :class:`cardboot.secret.Secret` objects, whose
+``str`` is ``****``.
+"""
+
+from __future__ import annotations
+
+
+class ExitCode:
+    """Process exit codes by error class (documented in README)."""
+
+    OK = 0
+    USAGE = 2
+    CARD_IO = 3
+    SECURITY = 4
+    VALIDATION = 5
+    MISMATCH = 6
+    INTERNAL = 70
+
+
+class CardbootError(Exception):
+    """Base of every error cardboot raises on purpose."""
+
+    exit_code = ExitCode.INTERNAL
+
+
+class UsageError(CardbootError):
+    """The user asked for something that cannot be done as asked (bad option, unknown profile)."""
+
+    exit_code = ExitCode.USAGE
+
+
+# --- card I/O ---------------------------------------------------------------------------------------
+
+
+class CardIOError(CardbootError):
+    """Anything between the host and the card went wrong."""
+
+    exit_code = ExitCode.CARD_IO
+
+
+class TransportError(CardIOError):
+    """The reader or the link to it failed."""
+
+
+class ReaderNotFoundError(TransportError):
+    """No reader with the requested name or index."""
+
+
+class NoCardError(TransportError):
+    """The reader is there but holds no card."""
+
+
+class CardRemovedError(TransportError):
+    """The card left the reader (or the virtual card dropped its link) during a session."""
+
+
+class ApduFormatError(CardIOError):
+    """A command or response APDU could not be built or parsed."""
+
+
+class StatusWordError(CardIOError):
+    """The card answered a status word other than success.
+
+    Carries the command's name, the SW as an int and its meaning from the spec tables.
+    """
+
+    def __init__(self, command: str, sw: int, meaning: str):
+        self.command = command
+        self.sw = sw
+        self.meaning = meaning
+        super().__init__(f"{command}: card answered {sw:04X} ({meaning})")
+
+
+class CardFileNotFoundError(StatusWordError):
+    """SELECT found no such file (SW 6A82 on UICC, 9404 on SIM)."""
+
+    def __init__(self, command: str, sw: int, meaning: str, path: str = ""):
+        super().__init__(command, sw, meaning)
+        self.path = path
+        if path:
+            self.args = (f"{command}: file {path} not found ({sw:04X} {meaning})",)
+
+
+# --- PIN / security ---------------------------------------------------------------------------------
+
+
+class SecurityError(CardbootError):
+    """Access to the card was refused for security reasons, or cardboot refused to risk a PIN."""
+
+    exit_code = ExitCode.SECURITY
+
+
+class SecurityStatusError(SecurityError, StatusWordError):
+    """The card refused a command because an access condition is not fulfilled (6982 / 9804)."""
+
+
+class WrongPinError(SecurityError):
+    """A VERIFY was refused; ``retries_left`` tries remain."""
+
+    def __init__(self, pin_name: str, retries_left: int):
+        self.pin_name = pin_name
+        self.retries_left = retries_left
+        super().__init__(f"wrong {pin_name}: {retries_left} tries left")
+
+
+class PinBlockedError(SecurityError):
+    """The PIN is blocked; only an UNBLOCK with the PUK helps. Never retried."""
+
+    def __init__(self, pin_name: str):
+        self.pin_name = pin_name
+        super().__init__(f"{pin_name} is blocked (no tries left); unblock it with its PUK")
+
+
+class PinRetryGuardError(SecurityError):
+    """cardboot refused to send a VERIFY that could block the PIN (retries <= threshold)."""
+
+    def __init__(self, pin_name: str, retries_left: int):
+        self.pin_name = pin_name
+        self.retries_left = retries_left
+        super().__init__(
+            f"refusing to VERIFY {pin_name}: only {retries_left} try left and a wrong value would block it "
+            "(force with --force-verify)"
+        )
+
+
+# --- decoding / validation --------------------------------------------------------------------------
+
+
+class DecodeError(CardbootError):
+    """Bytes could not be decoded. Names what was being decoded, where, and the byte offset."""
+
+    exit_code = ExitCode.VALIDATION
+
+    def __init__(self, what: str, reason: str, offset: int | None = None, where: str = ""):
+        self.what = what
+        self.reason = reason
+        self.offset = offset
+        self.where = where
+        place = f" in {where}" if where else ""
+        at = f" at byte {offset}" if offset is not None else ""
+        super().__init__(f"malformed {what}{place}{at}: {reason}")
+
+
+class TlvError(DecodeError):
+    """Malformed BER-TLV data (truncated, bad length, nesting too deep)."""
+
+
+class ProfileError(CardbootError):
+    """A card layout or template in profiles/ is wrong. Names the file and the line."""
+
+    exit_code = ExitCode.VALIDATION
+
+    def __init__(self, file: str, line: int | None, reason: str):
+        self.file = file
+        self.line = line
+        self.reason = reason
+        where = f"{file}:{line}" if line else file
+        super().__init__(f"{where}: {reason}")

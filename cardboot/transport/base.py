@@ -1,0 +1,40 @@
+"""The one interface every layer above sees: connect, disconnect, reset, ``atr``, ``transmit``."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+
+class Transport(ABC):
+    """A link to one card. ``transmit`` takes a C-APDU and returns the R-APDU (data + SW1 SW2)."""
+
+    name: str = "transport"
+
+    @abstractmethod
+    def connect(self) -> None: ...
+
+    @abstractmethod
+    def disconnect(self) -> None: ...
+
+    @abstractmethod
+    def reset(self) -> bytes:
+        """Warm reset; returns the ATR."""
+
+    @property
+    @abstractmethod
+    def atr(self) -> bytes: ...
+
+    @property
+    def protocol(self) -> str:
+        """'T=0' or 'T=1'."""
+        return "T=1"
+
+    @abstractmethod
+    def transmit(self, apdu: bytes) -> bytes: ...
+
+    def __enter__(self) -> "Transport":
+        self.connect()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.disconnect()

@@ -1,0 +1,168 @@
+"""PC/SC readers through pyscard's thin ``smartcard.scard`` layer.
+
+The low-level API is used on purpose: one ``SCardTransmit`` per APDU with no observers or list
+conversions beyond the one pyscard needs, so cardboot's per-APDU host overhead stays small.
+"""
+
+from __future__ import annotations
+
+from ..errors import CardRemovedError, NoCardError, ReaderNotFoundError, TransportError
+from .base import Transport
+
+try:  # pyscard is a hard dependency, but keep import errors readable
+    from smartcard import scard
+except ImportError as e:  # pragma: no cover
+    scard = None
+    _IMPORT_ERROR = e
+
+
+def _need_scard():
+    if scard is None:  # pragma: no cover
+        raise TransportError(f"pyscard is not usable: {_IMPORT_ERROR}")
+    return scard
+
+
+def _context():
+    s = _need_scard()
+    hr, ctx = s.SCardEstablishContext(s.SCARD_SCOPE_USER)
+    if hr != s.SCARD_S_SUCCESS:
+        raise TransportError(f"PC/SC: cannot reach pcscd ({s.SCardGetErrorMessage(hr).strip()})")
+    return ctx
+
+
+def list_readers() -> list[str]:
+    """Names of the PC/SC readers; empty when pcscd runs but has none."""
+    s = _need_scard()
+    ctx = _context()
+    try:
+        hr, readers = s.SCardListReaders(ctx, [])
+        if hr == s.SCARD_E_NO_READERS_AVAILABLE:
+            return []
+        if hr != s.SCARD_S_SUCCESS:
+            raise TransportError(f"PC/SC: cannot list readers ({s.SCardGetErrorMessage(hr).strip()})")
+        return list(readers)
+    finally:
+        s.SCardReleaseContext(ctx)
+
+
+def resolve_reader(reader: str | int, readers: list[str] | None = None) -> str:
+    """A reader by index (0-based) or by name (exact, else a unique substring)."""
+    readers = list_readers() if readers is None else readers
+    if not readers:
+        raise ReaderNotFoundError("no PC/SC reader found (is pcscd running?)")
+    if isinstance(reader, int) or (isinstance(reader, str) and reader.isdigit()):
+        idx = int(reader)
+        if not 0 <= idx < len(readers):
+            raise ReaderNotFoundError(f"no reader #{idx}: there are {len(readers)} ({', '.join(readers)})")
+        return readers[idx]
+    if reader in readers:
+        return reader
+    matches = [r for r in readers if reader.lower() in r.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise ReaderNotFoundError(f"no reader named {reader!r} (have: {', '.join(readers)})")
+    raise ReaderNotFoundError(f"reader name {reader!r} is ambiguous: {', '.join(matches)}")
+
+
+_PROTOCOLS = {"T=0": "SCARD_PROTOCOL_T0", "T=1": "SCARD_PROTOCOL_T1", "any": None}
+
+
+class PcscTransport(Transport):
+    """A card in a PC/SC reader, chosen by name or index; protocol 'T=0', 'T=1' or 'any'."""
+
+    def __init__(self, reader: str | int, protocol: str = "any"):
+        if protocol not in _PROTOCOLS:
+            raise ValueError(f"protocol must be one of {', '.join(_PROTOCOLS)}")
+        self.reader_spec = reader
+        self.wanted = protocol
+        self.name = str(reader)
+        self._ctx = None
+        self._card = None
+        self._pci = None
+        self._proto_name = "T=1"
+        self._atr = b""
+
+    def _protocol_mask(self) -> int:
+        s = _need_scard()
+        if self.wanted == "any":
+            return s.SCARD_PROTOCOL_T0 | s.SCARD_PROTOCOL_T1
+        return getattr(s, _PROTOCOLS[self.wanted])
+
+    def _raise(self, hr: int, doing: str):
+        s = scard
+        msg = s.SCardGetErrorMessage(hr).strip()
+        if hr in (s.SCARD_E_NO_SMARTCARD, s.SCARD_W_REMOVED_CARD) and doing == "connect":
+            raise NoCardError(f"{self.name}: no card in the reader")
+        if hr in (s.SCARD_W_REMOVED_CARD, s.SCARD_E_NO_SMARTCARD, s.SCARD_W_RESET_CARD,
+                  s.SCARD_W_UNPOWERED_CARD, s.SCARD_E_READER_UNAVAILABLE, s.SCARD_E_NO_SERVICE,
+                  s.SCARD_E_UNKNOWN_READER, s.SCARD_W_UNRESPONSIVE_CARD, s.SCARD_F_COMM_ERROR):
+            raise CardRemovedError(f"{self.name}: card removed or reader lost while {doing} ({msg})")
+        raise TransportError(f"{self.name}: {doing} failed ({msg})")
+
+    def connect(self) -> None:
+        s = _need_scard()
+        self._ctx = _context()
+        try:
+            hr, readers = s.SCardListReaders(self._ctx, [])
+            readers = list(readers) if hr == s.SCARD_S_SUCCESS else []
+            self.name = resolve_reader(self.reader_spec, readers)
+            hr, card, proto = s.SCardConnect(self._ctx, self.name, s.SCARD_SHARE_SHARED, self._protocol_mask())
+            if hr != s.SCARD_S_SUCCESS:
+                self._raise(hr, "connect")
+            self._card = card
+            self._set_protocol(proto)
+            self._read_atr()
+        except BaseException:
+            self.disconnect()
+            raise
+
+    def _set_protocol(self, proto: int) -> None:
+        s = scard
+        if proto == s.SCARD_PROTOCOL_T0:
+            self._pci, self._proto_name = s.SCARD_PCI_T0, "T=0"
+        else:
+            self._pci, self._proto_name = s.SCARD_PCI_T1, "T=1"
+
+    def _read_atr(self) -> None:
+        s = scard
+        hr, _reader, _state, _proto, atr = s.SCardStatus(self._card)
+        if hr != s.SCARD_S_SUCCESS:
+            self._raise(hr, "reading the ATR")
+        self._atr = bytes(atr)
+
+    def disconnect(self) -> None:
+        s = scard
+        if self._card is not None:
+            s.SCardDisconnect(self._card, s.SCARD_LEAVE_CARD)
+            self._card = None
+        if self._ctx is not None:
+            s.SCardReleaseContext(self._ctx)
+            self._ctx = None
+
+    def reset(self) -> bytes:
+        s = scard
+        if self._card is None:
+            raise NoCardError(f"{self.name}: not connected")
+        hr, proto = s.SCardReconnect(self._card, s.SCARD_SHARE_SHARED, self._protocol_mask(), s.SCARD_RESET_CARD)
+        if hr != s.SCARD_S_SUCCESS:
+            self._raise(hr, "resetting the card")
+        self._set_protocol(proto)
+        self._read_atr()
+        return self._atr
+
+    @property
+    def atr(self) -> bytes:
+        return self._atr
+
+    @property
+    def protocol(self) -> str:
+        return self._proto_name
+
+    def transmit(self, apdu: bytes) -> bytes:
+        if self._card is None:
+            raise NoCardError(f"{self.name}: not connected")
+        hr, response = scard.SCardTransmit(self._card, self._pci, list(apdu))
+        if hr != scard.SCARD_S_SUCCESS:
+            self._raise(hr, "transmitting an APDU")
+        return bytes(response)

@@ -1,0 +1,31 @@
+"""vsim: virtual SIM and UICC cards with a real file system, for tests and demos.
+
+    from vsim import load_card
+    card = load_card("uicc")            # a built-in layout from profiles/cards, or a path to one
+    atr = card.power_on()
+    rapdu = card.process(bytes.fromhex("00A4000402 2F00 00".replace(" ", "")))
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .card import VirtualCard
+from .profile import CardProfile, builtin_profiles, load_profile, parse_profile, resolve_profile
+from .sim import VirtualSim
+from .uicc import VirtualUicc
+
+__all__ = [
+    "VirtualCard", "VirtualSim", "VirtualUicc", "CardProfile",
+    "load_card", "card_from_profile", "load_profile", "parse_profile", "resolve_profile", "builtin_profiles",
+]
+
+
+def card_from_profile(profile: CardProfile, t0: bool = False) -> VirtualCard:
+    cls = VirtualSim if profile.family == "sim" else VirtualUicc
+    return cls(profile, t0=t0)
+
+
+def load_card(name_or_path: str | Path, t0: bool = False) -> VirtualCard:
+    """A virtual card from a layout (built-in name or TOML path)."""
+    return card_from_profile(load_profile(name_or_path), t0=t0)
