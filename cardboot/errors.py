@@ -103,10 +103,11 @@ class SecurityStatusError(SecurityError, StatusWordError):
 class WrongPinError(SecurityError):
     """A VERIFY was refused; ``retries_left`` tries remain."""
 
-    def __init__(self, pin_name: str, retries_left: int):
+    def __init__(self, pin_name: str, retries_left: int | None):
         self.pin_name = pin_name
         self.retries_left = retries_left
-        super().__init__(f"wrong {pin_name}: {retries_left} tries left")
+        left = f"{retries_left} tries left" if retries_left is not None else "the card does not say how many tries are left"
+        super().__init__(f"wrong {pin_name}: {left}")
 
 
 class PinBlockedError(SecurityError):
@@ -127,6 +128,15 @@ class PinRetryGuardError(SecurityError):
             f"refusing to VERIFY {pin_name}: only {retries_left} try left and a wrong value would block it "
             "(force with --force-verify)"
         )
+
+    @classmethod
+    def unknown(cls, pin_name: str) -> "PinRetryGuardError":
+        err = cls.__new__(cls)
+        err.pin_name = pin_name
+        err.retries_left = None
+        SecurityError.__init__(err, f"refusing to VERIFY {pin_name}: the card does not tell how many tries are "
+                                    "left (force with --force-verify)")
+        return err
 
 
 # --- decoding / validation --------------------------------------------------------------------------
@@ -162,3 +172,15 @@ class ProfileError(CardbootError):
         self.reason = reason
         where = f"{file}:{line}" if line else file
         super().__init__(f"{where}: {reason}")
+
+
+class VerifyMismatchError(CardbootError):
+    """What was read back from the card differs from what was written."""
+
+    exit_code = ExitCode.MISMATCH
+
+    def __init__(self, where: str, offset: int, wrote: int, read: int):
+        self.where = where
+        self.offset = offset
+        super().__init__(f"{where}: read-back differs from what was written at byte {offset} "
+                         f"(wrote {wrote:02X}, card has {read:02X})")

@@ -1,0 +1,195 @@
+"""Decode the File Control Parameters a UICC returns to SELECT with P2=04 (ETSI TS 102 221 11.1.1.3).
+
+Tags: 82 file descriptor, 83 FID, 84 DF name (AID), A5 proprietary, 8A life cycle status, 8B/8C/AB
+security attributes (referenced / compact / expanded, ISO/IEC 7816-4 9.3), C6 PIN status template,
+80 file size, 81 total file size, 88 SFI. Malformed input raises :class:`cardboot.errors.TlvError`
+naming the tag and the byte offset.
+"""
+
+from __future__ import annotations
+
+from .. import tlv
+from ..errors import TlvError
+from .fileinfo import FileInfo, PinStatus, key_ref_name
+
+_WHAT = "FCP"
+
+# ISO/IEC 7816-4 table 17 (EF) / table 16 (DF): access mode byte bits b7..b1
+_EF_OPS = ("delete", "terminate", "activate", "deactivate", "write", "update", "read")
+_DF_OPS = ("delete", "terminate", "activate", "deactivate", "create-df", "create-ef", "delete-child")
+
+_EF_STRUCTURES = {0x01: "transparent", 0x02: "linear", 0x06: "cyclic"}
+
+_LCSI = {0x00: "no information", 0x01: "creation", 0x03: "initialisation"}
+
+
+def _lifecycle(b: int) -> str:
+    """TS 102 221 11.1.1.4.9: LCSI byte."""
+    if b in _LCSI:
+        return _LCSI[b]
+    if b & 0xFC == 0x04:
+        return "activated" if b & 0x01 else "deactivated"
+    if b & 0xF0 == 0x0C or b & 0xFC == 0x0C:
+        return "terminated"
+    return f"proprietary {b:02X}"
+
+
+def _ops(am: int, is_df: bool) -> list[str]:
+    names = _DF_OPS if is_df else _EF_OPS
+    return [names[6 - bit] for bit in range(6, -1, -1) if am & (1 << bit)]
+
+
+def _condition(sc: tlv.Tlv) -> str:
+    """Text for one security condition DO (ISO/IEC 7816-4 table 20)."""
+    if sc.tag == 0x90:
+        return "ALW"
+    if sc.tag == 0x97:
+        return "NEV"
+    if sc.tag == 0xA4:  # control reference template: 83 key reference, 95 usage qualifier
+        key = tlv.find(sc.children(), 0x83)
+        if key is None or len(key.value) != 1:
+            raise TlvError(_WHAT, "security condition A4 has no one-byte key reference 83", sc.offset)
+        return key_ref_name(key.value[0])
+    if sc.tag in (0xA0, 0xAF):  # OR / AND templates
+        inner = [_condition(c) for c in sc.children()]
+        return "(" + (" or " if sc.tag == 0xA0 else " and ").join(inner) + ")"
+    if sc.tag == 0x9E and len(sc.value) == 1:
+        return f"SC{sc.value[0]:02X}"
+    return f"SC-DO {sc.tag:02X}"
+
+
+def _expanded(ab: tlv.Tlv, is_df: bool) -> dict[str, str]:
+    """AB: AM DO (80 access mode byte, or 81-8F command description) followed by SC DOs (OR-ed)."""
+    access: dict[str, str] = {}
+    ops: list[str] = []
+    conds: list[str] = []
+
+    def flush():
+        if ops:
+            text = " or ".join(conds) if conds else "NEV"
+            for op in ops:
+                access.setdefault(op, text)
+
+    for do in ab.children():
+        if do.tag == 0x80:
+            flush()
+            if len(do.value) != 1:
+                raise TlvError(_WHAT, f"access mode byte (80) of {len(do.value)} bytes", do.offset)
+            ops, conds = _ops(do.value[0], is_df), []
+        elif 0x81 <= do.tag <= 0x8F:
+            flush()
+            ops, conds = [f"command {do.value.hex().upper()}"], []
+        else:
+            if not ops:
+                raise TlvError(_WHAT, f"security condition {do.tag:02X} before any access mode", do.offset)
+            conds.append(_condition(do))
+    flush()
+    return access
+
+
+def _compact(c: tlv.Tlv, is_df: bool) -> dict[str, str]:
+    """8C: access mode byte, then one SC byte per set bit from b7 down to b1 (ISO/IEC 7816-4 9.3.3)."""
+    if not c.value:
+        raise TlvError(_WHAT, "empty compact security attribute (8C)", c.offset)
+    am, scs = c.value[0], c.value[1:]
+    ops = _ops(am, is_df)
+    if len(scs) != len(ops):
+        raise TlvError(_WHAT, f"compact security attribute: {len(ops)} operations but {len(scs)} conditions", c.offset)
+    out = {}
+    for op, sc in zip(ops, scs):
+        out[op] = "ALW" if sc == 0x00 else "NEV" if sc == 0xFF else f"SC{sc:02X}"
+    return out
+
+
+def _pin_status(c6: tlv.Tlv) -> tuple[PinStatus, ...]:
+    """C6 (TS 102 221 9.5.2): 90 PS_DO bitmap (b8 of its first byte = first key reference), then for each
+    PIN an optional 95 usage qualifier and an 83 key reference."""
+    items = c6.children()
+    ps = tlv.find(items, 0x90)
+    if ps is None:
+        raise TlvError(_WHAT, "PIN status template (C6) without PS_DO (90)", c6.offset)
+    bits = int.from_bytes(ps.value, "big") if ps.value else 0
+    nbits = 8 * len(ps.value)
+    out = []
+    for i, key in enumerate(tlv.find_all(items, 0x83)):
+        if len(key.value) != 1:
+            raise TlvError(_WHAT, f"key reference (83) of {len(key.value)} bytes in C6", key.offset)
+        enabled = i < nbits and bool(bits & (1 << (nbits - 1 - i)))
+        ref = key.value[0]
+        out.append(PinStatus(ref, key_ref_name(ref), enabled))
+    return tuple(out)
+
+
+def decode_fcp(data: bytes, where: str = "") -> FileInfo:
+    """Decode an FCP template (62 ...). Raises :class:`TlvError` on anything malformed."""
+    top = tlv.parse(data, what=_WHAT, where=where)
+    if not top or top[0].tag != 0x62:
+        raise TlvError(_WHAT, "response is not an FCP template (62)", 0, where)
+    items = top[0].children()
+    desc = tlv.find(items, 0x82)
+    if desc is None or not desc.value:
+        raise TlvError(_WHAT, "file descriptor (82) missing", top[0].offset, where)
+    d = desc.value[0]
+    kind, structure = "EF", None
+    record_size = record_count = None
+    if d & 0x38 == 0x38 and d & 0x07 == 0x00:
+        kind = "DF"
+    elif d & 0x3F == 0x39:
+        structure = "ber-tlv"
+    else:
+        structure = _EF_STRUCTURES.get(d & 0x07)
+        if structure is None:
+            raise TlvError(_WHAT, f"file descriptor byte {d:02X} has an unknown EF structure", desc.offset, where)
+        if structure in ("linear", "cyclic"):
+            if len(desc.value) != 5:
+                raise TlvError(_WHAT, f"record file descriptor of {len(desc.value)} bytes (need 5)", desc.offset, where)
+            record_size = int.from_bytes(desc.value[2:4], "big")
+            record_count = desc.value[4]
+
+    fid = aid = sfi = lifecycle = size = None
+    access: dict[str, str] = {}
+    pins: tuple[PinStatus, ...] = ()
+    for item in items:
+        t, v = item.tag, item.value
+        if t == 0x83:
+            if len(v) != 2:
+                raise TlvError(_WHAT, f"file identifier (83) of {len(v)} bytes", item.offset, where)
+            fid = int.from_bytes(v, "big")
+        elif t == 0x84:
+            if not 1 <= len(v) <= 16:
+                raise TlvError(_WHAT, f"DF name (84) of {len(v)} bytes", item.offset, where)
+            aid = v
+        elif t == 0x8A:
+            if len(v) != 1:
+                raise TlvError(_WHAT, "life cycle status (8A) must be one byte", item.offset, where)
+            lifecycle = _lifecycle(v[0])
+        elif t == 0xAB:
+            access = _expanded(item, kind != "EF")
+        elif t == 0x8C:
+            access = _compact(item, kind != "EF")
+        elif t == 0x8B:
+            if len(v) < 3:
+                raise TlvError(_WHAT, "reference to EF ARR (8B) shorter than 3 bytes", item.offset, where)
+            access = {"arr": f"EF.ARR {v[:2].hex().upper()} record {v[2]}"}
+        elif t == 0xC6:
+            pins = _pin_status(item)
+        elif t == 0x80 and kind == "EF":
+            if not 1 <= len(v) <= 4:
+                raise TlvError(_WHAT, f"file size (80) of {len(v)} bytes", item.offset, where)
+            size = int.from_bytes(v, "big")
+        elif t == 0x81 and kind != "EF":
+            size = int.from_bytes(v, "big") if v else None
+        elif t == 0x88:
+            if len(v) > 1:
+                raise TlvError(_WHAT, f"SFI (88) of {len(v)} bytes", item.offset, where)
+            sfi = (v[0] >> 3) if v else 0  # empty: SFI not supported
+        elif t == 0xA5:
+            item.children(padding=True)  # proprietary: only checked for well-formedness
+    if kind == "EF" and sfi is None and fid is not None:
+        sfi = fid & 0x1F  # TS 102 221 11.1.1.4.8: no 88 → SFI is the 5 low bits of the FID
+    if kind == "DF":
+        kind = "MF" if fid == 0x3F00 else ("ADF" if aid else "DF")
+    if kind == "EF" and record_size and record_count is not None and size is None:
+        size = record_size * record_count
+    return FileInfo(kind, fid, structure, size, record_size, record_count, aid, sfi or None, lifecycle,
+                    access, pins, bytes(data))
