@@ -184,3 +184,7 @@ class VerifyMismatchError(CardbootError):
         self.offset = offset
         super().__init__(f"{where}: read-back differs from what was written at byte {offset} "
                          f"(wrote {wrote:02X}, card has {read:02X})")
+
+
+class Asn1Error(DecodeError):
+    """Malformed DER/BER in a PKCS#15 file (truncated, bad length, wrong tag, nesting too deep)."""

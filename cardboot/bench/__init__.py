@@ -1,0 +1,1 @@
+"""Benchmarks (``cardboot bench``): APDU counts and host overhead, never timed unit tests."""

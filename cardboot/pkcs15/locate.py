@@ -1,0 +1,158 @@
+"""Find EF DM_Bootstrap the way OMA DM Bootstrap D.2.5 (SIM) and D.3.5 (UICC) list the steps:
+
+1. read EF.DIR and evaluate the PKCS#15 application template;
+2. select the PKCS#15 DF by path (SIM, indirect selection) or open a logical channel and select the ADF
+   by AID (UICC);
+3. read EF(ODF) to find the DODF(s);
+4. read the DODF(s) to find the bootstrap data object and its path;
+5. select EF DM_Bootstrap (its size comes from the FCP / GET RESPONSE).
+
+Each step runs under its own trace stage so its APDUs can be shown and counted.
+
+Which DODF entry is the bootstrap: the spec does not fix a label or OID (D.1 only says the message is
+an opaque data object the DODF-bootstrap points to). cardboot's rule, in order: an entry whose
+applicationOID / oidDO OID equals the configured OID; an entry whose label or applicationName is one of
+the configured names (default "DM_Bootstrap", the file name D.4.3 uses, and "OMA DM Bootstrap");
+otherwise the first data object of the first DODF that points to a file. See README "PKCS#15".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..card import AppSession, Application, FileInfo, open_application, read_applications
+from ..card.path import FilePath, path_str
+from ..errors import CardFileNotFoundError, DecodeError
+from .dodf import DataObject, decode_dodf
+from .odf import DEFAULT_FID as ODF_FID
+from .odf import OdfEntry, decode_odf
+
+DEFAULT_NAMES = ("DM_Bootstrap", "OMA DM Bootstrap")
+
+
+def _norm(text: str | None) -> str:
+    return "".join(ch for ch in (text or "").lower() if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class BootstrapRule:
+    """How to recognise the bootstrap entry in a DODF."""
+
+    names: tuple[str, ...] = DEFAULT_NAMES
+    oid: str | None = None
+
+    def choose(self, objects: list[DataObject]) -> DataObject | None:
+        with_path = [o for o in objects if o.path is not None]
+        if self.oid:
+            for o in with_path:
+                if self.oid in (o.application_oid, o.oid):
+                    return o
+        wanted = {_norm(n) for n in self.names}
+        for o in with_path:
+            if _norm(o.label) in wanted or _norm(o.application_name) in wanted:
+                return o
+        return None
+
+
+@dataclass
+class BootstrapLocation:
+    """Where the bootstrap message is and what protects it."""
+
+    session: AppSession
+    odf: list[OdfEntry]
+    dodf_path: FilePath
+    data_objects: list[DataObject]
+    data_object: DataObject
+    path: FilePath
+    info: FileInfo
+    apdus: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        """Bytes of the object: the Path's length when given, else the file size from the SELECT response."""
+        if self.data_object.path is not None and self.data_object.path.length is not None:
+            return self.data_object.path.length
+        return (self.info.size or 0) - self.offset
+
+    @property
+    def offset(self) -> int:
+        p = self.data_object.path
+        return p.index or 0 if p is not None else 0
+
+    @property
+    def read_rule(self) -> str:
+        o = self.data_object
+        if o.needs_pin:
+            flags = "+".join(n for n, v in (("private", o.private), ("modifiable", o.modifiable)) if v)
+            auth = f" authId {o.auth_id.hex().upper()}" if o.auth_id else ""
+            return f"PIN required ({flags}{auth}); card says read {self.info.access.get('read', '?')}"
+        return f"public; card says read {self.info.access.get('read', '?')}"
+
+
+class _Stage:
+    def __init__(self, card, name: str, counts: dict[str, int]):
+        self.trace = card.exchange.trace
+        self.name = name
+        self.counts = counts
+        self.start = card.exchange.count
+
+    def __enter__(self):
+        self.previous = self.trace.stage
+        self.trace.stage = self.name
+        return self
+
+    def __exit__(self, *exc):
+        self.trace.stage = self.previous
+        self.counts[self.name] = self.counts.get(self.name, 0) + self.trace.count - self.start
+
+
+def locate_bootstrap(card, rule: BootstrapRule | None = None, apps: list[Application] | None = None) -> BootstrapLocation:
+    """Run the D.2.5 / D.3.5 steps up to selecting EF DM_Bootstrap. The caller closes ``location.session``."""
+    rule = rule or BootstrapRule()
+    counts: dict[str, int] = {}
+    with _Stage(card, "EF.DIR", counts):
+        apps = read_applications(card) if apps is None else apps
+    with _Stage(card, "select PKCS#15", counts):
+        session = open_application(card, apps=apps)
+    try:
+        files = session.files
+        with _Stage(card, "ODF", counts):
+            odf = decode_odf(files.read_file(session.path(ODF_FID)))
+        dodfs = [e for e in odf if e.kind == "DODF" and e.path is not None]
+        if not dodfs:
+            raise DecodeError("EF(ODF)", "no DODF entry: the card holds no bootstrap data object", None,
+                              path_str(session.path(ODF_FID)))
+        chosen = None
+        all_objects: list[DataObject] = []
+        dodf_path: FilePath = ()
+        fallback = None
+        with _Stage(card, "DODF", counts):
+            for entry in dodfs:
+                dodf_path = session.path(entry.path.fids)
+                objects = decode_dodf(files.read_file(dodf_path), where=f"EF(DODF) {path_str(dodf_path)}")
+                all_objects += objects
+                chosen = rule.choose(objects)
+                if fallback is None:
+                    fallback = next((o for o in objects if o.path is not None), None)
+                if chosen is not None:
+                    break
+        chosen = chosen or fallback
+        if chosen is None:
+            raise CardFileNotFoundError("DODF", 0x6A82, "no data object with a path in the DODF(s)",
+                                        path_str(dodf_path))
+        with _Stage(card, "DM_Bootstrap", counts):
+            path = session.path(chosen.path.fids)
+            info = files.select(path)
+        return BootstrapLocation(session, odf, dodf_path, all_objects, chosen, path, info, counts)
+    except BaseException:
+        session.close()
+        raise
+
+
+def read_bootstrap(location: BootstrapLocation) -> bytes:
+    """Read the located object (the whole EF, or the Path's index/length part)."""
+    counts = location.apdus
+    card_files = location.session.files
+    with _Stage(location.session.card, "DM_Bootstrap", counts):
+        card_files.select(location.path)
+        return card_files.read_binary(location.offset, location.size)

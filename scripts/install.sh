@@ -1,0 +1,20 @@
+#!/bin/sh
+# Install everything cardboot needs on Debian 12 (as root): the PC/SC stack with the vsmartcard virtual
+# reader driver, the cross-check tools, a virtualenv in .venv and the package with its test extras.
+# Safe to run again: apt and pip skip what is already there.
+set -eu
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    # --no-install-recommends: pcsc-tools would otherwise pull a GTK desktop stack
+    apt-get install -y -qq --no-install-recommends \
+        python3 python3-venv python3-dev gcc pkg-config swig \
+        pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd libwbxml2-utils opensc openssl \
+        >/dev/null
+else
+    echo "install.sh: not root, skipping apt packages" >&2
+fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+.venv/bin/pip install -q -e '.[dev]'
