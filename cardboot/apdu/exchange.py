@@ -56,7 +56,7 @@ class ApduExchange:
         micros = (time.perf_counter_ns() - t0) // 1000
         self.card_micros += micros
         resp = ResponseApdu.from_bytes(out)
-        self.trace.record(cmd, resp.data, resp.sw, sw_meaning(resp.sw, self.family), micros, secret_response)
+        self.trace.record(cmd, resp.data, resp.sw, self.family, micros, secret_response)
         return resp
 
     def send(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ..secret import MASK
 from .command import CommandApdu
+from .status import sw_meaning
 
 log = logging.getLogger("cardboot.apdu")
 
@@ -74,11 +75,13 @@ class Trace:
     stage: str = ""
 
     def record(
-        self, cmd: CommandApdu, response: bytes, sw: int, meaning: str, micros: int, secret_response: bool = False
+        self, cmd: CommandApdu, response: bytes, sw: int, family, micros: int, secret_response: bool = False
     ) -> None:
+        """Count the exchange; build an entry (and look up the SW's meaning) only when kept or logged."""
         self.count += 1
         if not self.keep and not log.isEnabledFor(logging.DEBUG):
             return
+        meaning = sw_meaning(sw, family)
         entry = TraceEntry(
             name=cmd.label,
             header=cmd.header,

@@ -6,19 +6,20 @@ import json
 
 from ..bench.read_bootstrap import bench_read_bootstrap
 
+BENCHES = ("read", "pcsc")
+
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("bench", help="measure APDU counts and host overhead")
+    p = sub.add_parser("bench", help="measure APDU counts, host overhead and PC/SC round trips")
+    p.add_argument("names", nargs="*", choices=[*BENCHES, []], metavar="NAME",
+                   help="read (bootstrap read on in-process cards), pcsc (round trips through pcscd+vpcd; "
+                   "needs root or a running pcscd with vpcd); default: both")
     p.add_argument("--rounds", type=int, default=200, help="repetitions to average over (default 200)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
-    results = bench_read_bootstrap(max(1, args.rounds))
-    if args.json:
-        print(json.dumps({"read_bootstrap": [r.as_dict() for r in results]}, indent=2))
-        return 0
+def _print_read(results) -> None:
     print("read EF.DIR + ODF + DODF + DM_Bootstrap, in-process virtual cards "
           f"(mean of {results[0].rounds} rounds)")
     header = f"{'card':<5} {'proto':<5} {'APDUs':>5} {'spec min':>8} {'+detect':>7} {'bytes':>6} " \
@@ -30,4 +31,43 @@ def run(args) -> int:
               f"{r.host_us_per_apdu:>12} {r.card_us_per_apdu:>12} {r.wall_ms:>8}")
     stages = ", ".join(f"{k} {v}" for k, v in results[-1].stages.items())
     print(f"APDUs per step (UICC T=0): {stages}")
+
+
+def _print_pcsc(results) -> None:
+    print("\nround trip per APDU through pyscard -> pcscd -> vpcd -> vsim (ms)")
+    header = f"{'vsim socket':<17} {'APDUs':>6} {'scard':>8} {'pyscard':>8} {'cardboot':>9} " \
+             f"{'cardboot/scard':>14} {'pyscard/scard':>13} {'overhead us':>11} {'host us':>7}"
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(f"{r.socket_options:<17} {r.apdus:>6} {r.scard_ms:>8} {r.pyscard_ms:>8} {r.cardboot_ms:>9} "
+              f"{r.cardboot_over_scard:>14} {r.pyscard_over_scard:>13} {r.cardboot_overhead_us:>11} "
+              f"{r.cardboot_host_us:>7}")
+
+
+def run(args) -> int:
+    names = args.names or list(BENCHES)
+    out: dict = {}
+    if "read" in names:
+        out["read_bootstrap"] = bench_read_bootstrap(max(1, args.rounds))
+    if "pcsc" in names:
+        from vsim.pcscd import PcscdUnavailable
+
+        from ..bench.pcsc_roundtrip import bench_pcsc_roundtrip
+
+        try:
+            out["pcsc_roundtrip"] = bench_pcsc_roundtrip(rounds=max(1, args.rounds) * 5,
+                                                         slow_rounds=max(1, min(40, args.rounds)))
+        except PcscdUnavailable as e:
+            out["pcsc_roundtrip_skipped"] = str(e)
+    if args.json:
+        print(json.dumps({k: (v if isinstance(v, str) else [r.as_dict() for r in v]) for k, v in out.items()},
+                         indent=2))
+        return 0
+    if "read_bootstrap" in out:
+        _print_read(out["read_bootstrap"])
+    if "pcsc_roundtrip" in out:
+        _print_pcsc(out["pcsc_roundtrip"])
+    if "pcsc_roundtrip_skipped" in out:
+        print(f"\npcsc: skipped ({out['pcsc_roundtrip_skipped']})")
     return 0

@@ -165,4 +165,8 @@ class PcscTransport(Transport):
         hr, response = scard.SCardTransmit(self._card, self._pci, list(apdu))
         if hr != scard.SCARD_S_SUCCESS:
             self._raise(hr, "transmitting an APDU")
+        if len(response) < 2:
+            # vpcd (and some readers) report success with no bytes when the card's link broke mid-command
+            raise CardRemovedError(f"{self.name}: the reader returned {len(response)} bytes and no status word "
+                                   "(card removed or link lost during the command)")
         return bytes(response)

@@ -1,0 +1,117 @@
+"""Run pcscd with the vsmartcard vpcd driver for tests and benchmarks, and stop it again.
+
+When a pcscd is already running and lists a vpcd reader it is used as it is. Otherwise a private pcscd
+is started in the foreground (``pcscd -f -c DIR``) with a reader.conf for vpcd in a temporary folder and
+stopped by its PID at the end; it needs root (pcscd's socket lives in /run/pcscd). pcscd 1.9 has one
+fixed socket, so two pcscd cannot run side by side.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+VPCD_LIBS = ("/usr/lib/pcsc/drivers/serial/libifdvpcd.so",)
+PCSCD_SOCKET = Path("/run/pcscd/pcscd.comm")
+READER_PREFIX = "Virtual PCD"
+
+
+class PcscdUnavailable(Exception):
+    """pcscd or the vpcd driver is missing, or we may not start pcscd (the reason says which)."""
+
+
+def vpcd_library() -> str | None:
+    return next((p for p in VPCD_LIBS if os.path.exists(p)), None)
+
+
+def readers() -> list[str] | None:
+    """Reader names, or None when no pcscd answers."""
+    from smartcard import scard
+
+    hr, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if hr != scard.SCARD_S_SUCCESS:
+        return None
+    try:
+        hr, names = scard.SCardListReaders(ctx, [])
+        return list(names) if hr == scard.SCARD_S_SUCCESS else []
+    finally:
+        scard.SCardReleaseContext(ctx)
+
+
+def vpcd_readers() -> list[str]:
+    return [r for r in readers() or [] if r.startswith(READER_PREFIX)]
+
+
+def reader_conf(port: int, lib: str) -> str:
+    return (f'FRIENDLYNAME "{READER_PREFIX}"\nDEVICENAME /dev/null:0x{port:04X}\n'
+            f"LIBPATH {lib}\nCHANNELID 0x{port:04X}\n")
+
+
+class PcscdService:
+    """``ensure()`` a pcscd with vpcd slots on ``port`` and ``port + 1``; ``stop()`` only what we started."""
+
+    def __init__(self, port: int = 35963, log_path: str | None = None):
+        self.port = port
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+        self.confdir: str | None = None
+        self._log = None
+
+    @property
+    def started_here(self) -> bool:
+        return self.proc is not None
+
+    def ensure(self, timeout: float = 15.0) -> list[str]:
+        current = readers()
+        if current is not None:
+            vp = [r for r in current if r.startswith(READER_PREFIX)]
+            if not vp:
+                raise PcscdUnavailable("a pcscd is running without the vpcd reader (stop it, or add "
+                                       "/etc/reader.conf.d/vpcd from vsmartcard-vpcd)")
+            return vp
+        exe = shutil.which("pcscd") or ("/usr/sbin/pcscd" if os.path.exists("/usr/sbin/pcscd") else None)
+        if exe is None:
+            raise PcscdUnavailable("pcscd is not installed (apt-get install pcscd)")
+        lib = vpcd_library()
+        if lib is None:
+            raise PcscdUnavailable("the vpcd driver is not installed (apt-get install vsmartcard-vpcd)")
+        if os.geteuid() != 0:
+            raise PcscdUnavailable("starting pcscd needs root (its socket lives in /run/pcscd)")
+        if PCSCD_SOCKET.exists():  # left over by a pcscd that was killed
+            PCSCD_SOCKET.unlink()
+        self.confdir = tempfile.mkdtemp(prefix="vsim-pcscd-")
+        Path(self.confdir, "vpcd").write_text(reader_conf(self.port, lib))
+        self._log = open(self.log_path or os.devnull, "ab")
+        self.proc = subprocess.Popen([exe, "-f", "-c", self.confdir], stdout=self._log, stderr=self._log,
+                                     stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.stop()
+                raise PcscdUnavailable(f"pcscd exited at once (code {self.proc.returncode if self.proc else '?'})")
+            vp = vpcd_readers()
+            if vp:
+                return vp
+            time.sleep(0.05)
+        self.stop()
+        raise PcscdUnavailable(f"pcscd did not list a vpcd reader within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        if self.confdir:
+            shutil.rmtree(self.confdir, ignore_errors=True)
+            self.confdir = None

@@ -1,0 +1,170 @@
+"""pytest fixtures for virtual SIM/UICC cards (registered through the ``pytest11`` entry point, so
+``pip install cardboot`` makes them available to any project).
+
+- ``vsim_card``: an in-process card with a connected ``VirtualTransport`` (no pcscd needed).
+- ``vsim_reader``: the card as a real PC/SC reader through pcscd + vpcd. A session fixture
+  (``vsim_pcscd``) uses the running pcscd if it lists the vpcd reader, else starts its own in the
+  foreground and stops it by PID at the end. Tests skip with the reason when pcscd or vpcd is missing.
+- ``vsim_reader_factory``: several cards at once, one per vpcd slot.
+
+Choose the layout with ``@pytest.mark.vsim_profile("sim", t0=True)`` or indirect parametrisation:
+``@pytest.mark.parametrize("vsim_card", ["sim", "uicc"], indirect=True)``. Default: the built-in UICC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "vsim_profile(name, t0=False): card layout for the vsim fixtures")
+    config.addinivalue_line("markers", "pcsc: needs pcscd and the vsmartcard vpcd driver")
+
+
+def _profile(request) -> tuple[str, bool]:
+    param = getattr(request, "param", None)
+    if isinstance(param, tuple):
+        return param[0], bool(param[1])
+    if isinstance(param, str):
+        return param, False
+    marker = request.node.get_closest_marker("vsim_profile")
+    if marker is not None:
+        return (marker.args[0] if marker.args else "uicc"), bool(marker.kwargs.get("t0", False))
+    return "uicc", False
+
+
+@dataclass
+class VsimCard:
+    """An in-process virtual card: ``card`` (the vsim object, for assertions on its files and PINs) and
+    a connected ``transport`` for cardboot."""
+
+    profile: str
+    card: object
+    transport: object
+
+    def connect(self, family: str | None = None, trace=None):
+        from cardboot.card import connect_card
+
+        return connect_card(self.transport, family=family, trace=trace)
+
+
+@pytest.fixture
+def vsim_card(request):
+    """An in-process virtual card (default: the built-in UICC), powered and connected."""
+    import vsim
+    from cardboot.transport.virtual import VirtualTransport
+
+    profile, t0 = _profile(request)
+    card = vsim.load_card(profile, t0=t0)
+    transport = VirtualTransport(card, name=f"vsim:{profile}")
+    transport.connect()
+    yield VsimCard(profile, card, transport)
+    transport.disconnect()
+
+
+@pytest.fixture(scope="session")
+def vsim_pcscd(tmp_path_factory):
+    """pcscd with the vpcd driver for the test session (the running one, or our own, stopped at the end)."""
+    from .pcscd import PcscdService, PcscdUnavailable
+
+    service = PcscdService(log_path=str(tmp_path_factory.mktemp("pcscd") / "pcscd.log"))
+    try:
+        service.ensure()
+    except PcscdUnavailable as e:
+        pytest.skip(f"no PC/SC stack for vsim: {e}")
+    except ImportError as e:  # pragma: no cover - pyscard is a dependency
+        pytest.skip(f"pyscard missing: {e}")
+    yield service
+    service.stop()
+
+
+@dataclass
+class VsimReader:
+    """A virtual card in a PC/SC reader: ``reader`` is its name for pyscard/OpenSC/pcsc_scan."""
+
+    profile: str
+    reader: str
+    slot: int
+    card: object
+    server: object
+
+    def transport(self, protocol: str = "any"):
+        from cardboot.transport.pcsc import PcscTransport
+
+        return PcscTransport(self.reader, protocol)
+
+
+class _Factory:
+    def __init__(self, service):
+        self.service = service
+        self.running: list[VsimReader] = []
+
+    def __call__(self, profile: str = "uicc", *, t0: bool = False, slot: int = 0, fault=None,
+                 state_path=None, quickack: bool = True) -> VsimReader:
+        import vsim
+
+        from .pcscd import vpcd_readers
+        from .state import StateKeeper, load_state
+        from .vpcd import VpcdCard, wait_for
+
+        card = vsim.load_card(profile, t0=t0)
+        keeper = None
+        if state_path is not None:
+            load_state(card, state_path)
+            keeper = StateKeeper(card, state_path)
+        card.fault = fault
+        server = VpcdCard(card, port=self.service.port + slot, quickack=quickack, state=keeper)
+        server.start_thread()
+        names = [r for r in vpcd_readers() if r.endswith(f" {slot:02d}")]
+        if not names:
+            server.stop()
+            raise RuntimeError(f"no vpcd reader for slot {slot} (have: {', '.join(vpcd_readers())})")
+        reader = names[0]
+        if not server.connected.wait(10) or not wait_for(lambda: _present(reader), 10):
+            server.stop()
+            raise RuntimeError(f"virtual card {profile} did not appear in {reader}")
+        handle = VsimReader(profile, reader, slot, card, server)
+        self.running.append(handle)
+        return handle
+
+    def stop(self, handle: VsimReader) -> None:
+        from .vpcd import wait_for
+
+        handle.server.stop()
+        wait_for(lambda: not _present(handle.reader), 5)
+        if handle in self.running:
+            self.running.remove(handle)
+
+    def close(self) -> None:
+        for h in list(self.running):
+            self.stop(h)
+
+
+def _present(reader: str) -> bool:
+    from smartcard import scard
+
+    hr, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if hr != scard.SCARD_S_SUCCESS:
+        return False
+    try:
+        hr, states = scard.SCardGetStatusChange(ctx, 0, [(reader, scard.SCARD_STATE_UNAWARE)])
+        return hr == scard.SCARD_S_SUCCESS and bool(states[0][1] & scard.SCARD_STATE_PRESENT)
+    finally:
+        scard.SCardReleaseContext(ctx)
+
+
+@pytest.fixture
+def vsim_reader_factory(vsim_pcscd):
+    """Call it to put a virtual card in a vpcd slot: ``vsim_reader_factory("sim", slot=1, fault=plan)``."""
+    factory = _Factory(vsim_pcscd)
+    yield factory
+    factory.close()
+
+
+@pytest.fixture
+def vsim_reader(request, vsim_reader_factory):
+    """A virtual card in the first vpcd slot, seen by every PC/SC program as a card in a reader."""
+    profile, t0 = _profile(request)
+    return vsim_reader_factory(profile, t0=t0)
