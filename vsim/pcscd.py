@@ -42,6 +42,20 @@ def readers() -> list[str] | None:
         scard.SCardReleaseContext(ctx)
 
 
+def card_present(reader: str) -> bool:
+    """Whether pcscd sees a card in ``reader`` right now."""
+    from smartcard import scard
+
+    hr, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if hr != scard.SCARD_S_SUCCESS:
+        return False
+    try:
+        hr, states = scard.SCardGetStatusChange(ctx, 0, [(reader, scard.SCARD_STATE_UNAWARE)])
+        return hr == scard.SCARD_S_SUCCESS and bool(states[0][1] & scard.SCARD_STATE_PRESENT)
+    finally:
+        scard.SCardReleaseContext(ctx)
+
+
 def vpcd_readers() -> list[str]:
     return [r for r in readers() or [] if r.startswith(READER_PREFIX)]
 

@@ -143,16 +143,9 @@ class _Factory:
 
 
 def _present(reader: str) -> bool:
-    from smartcard import scard
+    from .pcscd import card_present
 
-    hr, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
-    if hr != scard.SCARD_S_SUCCESS:
-        return False
-    try:
-        hr, states = scard.SCardGetStatusChange(ctx, 0, [(reader, scard.SCARD_STATE_UNAWARE)])
-        return hr == scard.SCARD_S_SUCCESS and bool(states[0][1] & scard.SCARD_STATE_PRESENT)
-    finally:
-        scard.SCardReleaseContext(ctx)
+    return card_present(reader)
 
 
 @pytest.fixture

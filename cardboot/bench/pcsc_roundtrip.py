@@ -97,6 +97,7 @@ def bench_pcsc_roundtrip(rounds: int = 1000, slow_rounds: int = 40, port: int = 
     import sys
 
     from vsim.pcscd import PcscdService
+    from vsim.pcscd import card_present as _card_present
     from vsim.vpcd import wait_for
 
     service = PcscdService(port)
@@ -122,16 +123,3 @@ def bench_pcsc_roundtrip(rounds: int = 1000, slow_rounds: int = 40, port: int = 
     finally:
         service.stop()
     return results
-
-
-def _card_present(reader: str) -> bool:
-    from smartcard import scard
-
-    hr, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
-    if hr != scard.SCARD_S_SUCCESS:
-        return False
-    try:
-        hr, states = scard.SCardGetStatusChange(ctx, 0, [(reader, scard.SCARD_STATE_UNAWARE)])
-        return hr == scard.SCARD_S_SUCCESS and bool(states[0][1] & scard.SCARD_STATE_PRESENT)
-    finally:
-        scard.SCardReleaseContext(ctx)
