@@ -37,6 +37,7 @@ from pathlib import Path
 
 from cardboot.errors import ProfileError
 
+from .pkcs15_layout import apply_pkcs15
 from .fs import ALWAYS, DF, EF, MF_FID, NEVER, AccessCondition, Node
 from .pins import Pin
 
@@ -300,4 +301,5 @@ def parse_profile(text: str, source: str = "<profile>") -> CardProfile:
 
     if mf is None:
         raise ProfileError(source, None, "no MF (path = \"3F00\")")
+    apply_pkcs15(doc, mf, pins, by_name, condition, err_at, _hex, _int)
     return CardProfile(source, family, atr, mf, pins, str(card.get("name", "")))

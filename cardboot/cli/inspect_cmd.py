@@ -1,4 +1,5 @@
-"""``cardboot inspect``: ATR, ICCID, EF.DIR applications and the PKCS#15 application's files."""
+"""``cardboot inspect``: ATR, ICCID, EF.DIR applications, the decoded PKCS#15 objects and where the
+bootstrap message is."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 
 from ..card.path import path_str
 from ..provision.inspect import CardReport, inspect_card
+from ..pkcs15.aodf import RawAuthObject
 from .cardopts import add_card_options, open_card
 
 FAMILY_TEXT = {"uicc": "UICC (ETSI TS 102 221)", "sim": "SIM (3GPP TS 51.011)"}
@@ -18,25 +20,53 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _flags(obj) -> str:
+    set_ = [n for n, v in (("private", obj.private), ("modifiable", obj.modifiable)) if v]
+    return ",".join(set_) or "public"
+
+
 def render(report: CardReport) -> str:
     lines = [
-        f"Card      {FAMILY_TEXT.get(report.family, report.family)} on {report.reader}, {report.protocol}",
-        f"ATR       {report.atr.hex(' ').upper()}",
-        f"ICCID     {report.iccid or '(no EF.ICCID)'}",
-        f"EF.DIR    {len(report.applications)} application(s)",
+        f"Card        {FAMILY_TEXT.get(report.family, report.family)} on {report.reader}, {report.protocol}",
+        f"ATR         {report.atr.hex(' ').upper()}",
+        f"ICCID       {report.iccid or '(no EF.ICCID)'}",
+        f"EF.DIR      {len(report.applications)} application(s)",
     ]
     for a in report.applications:
         label = f'  "{a.label}"' if a.label else ""
         path = f"  path {path_str(a.path)}" if a.path else ""
         lines.append(f"  #{a.record} {a.kind:<11} {a.aid.hex().upper()}{label}{path}")
     if report.pkcs15 is None:
-        lines.append("PKCS#15   no PKCS#15 application in EF.DIR")
+        lines.append("PKCS#15     no PKCS#15 application in EF.DIR")
     else:
-        lines.append(f"PKCS#15   {report.pkcs15_access}")
+        lines.append(f"PKCS#15     {report.pkcs15_access}")
         for f in report.pkcs15_files:
             what = f.info.describe() if f.info is not None else f.error
-            lines.append(f"  {f.role:<12} {path_str(f.path):<16} {what}")
-    lines.append(f"APDUs     {report.apdus}")
+            lines.append(f"  {f.role:<13} {path_str(f.path):<15} {what}")
+        lines.append("ODF         " + ", ".join(f"{e.kind} -> {e.path}" for e in report.odf))
+        if report.tokeninfo is not None:
+            t = report.tokeninfo
+            lines.append(f"TokenInfo   v{t.version + 1} serial {t.serial.hex().upper()} "
+                         f"manufacturer {t.manufacturer!r} label {t.label!r} flags {sorted(t.flags) or '-'}")
+        for p in report.aodf:
+            if isinstance(p, RawAuthObject):
+                lines.append(f"AODF        (other authentication object, {len(p.raw)} bytes)")
+            else:
+                lines.append(f"AODF        PIN {p.label!r} authId {p.auth_id.hex().upper()} reference "
+                             f"{p.reference:02X} {p.pin_type} {p.min_length}..{p.max_length} "
+                             f"flags {','.join(sorted(p.flags)) or '-'}")
+        for d in report.dodf:
+            auth = f" authId {d.auth_id.hex().upper()}" if d.auth_id else ""
+            lines.append(f"DODF        {d.form}DO {d.label!r} application {d.application_name!r} "
+                         f"-> {d.path} ({_flags(d)}{auth})")
+    if report.bootstrap is not None:
+        b = report.bootstrap
+        lines.append(f"Bootstrap   {path_str(b.path)}, {b.size} bytes, {b.read_rule}")
+        steps = ", ".join(f"{k} {v}" for k, v in report.lookup_apdus.items())
+        lines.append(f"  lookup    {sum(report.lookup_apdus.values())} APDUs ({steps})")
+    for e in report.errors:
+        lines.append(f"Problem     {e}")
+    lines.append(f"APDUs       {report.apdus}")
     return "\n".join(lines)
 
 

@@ -39,7 +39,7 @@ def run_list(args) -> int:
 
     for name in builtin_profiles():
         prof = load_profile(name)
-        print(f"{name:<10} {prof.family:<5} {prof.name}")
+        print(f"{name:<13} {prof.family:<5} {prof.name}")
     return 0
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from ..card import AppSession, Application, FileInfo, open_application, read_applications
 from ..card.path import FilePath, path_str
 from ..errors import CardFileNotFoundError, DecodeError
+from .aodf import PinObject, RawAuthObject, decode_aodf, pin_for
 from .dodf import DataObject, decode_dodf
 from .odf import DEFAULT_FID as ODF_FID
 from .odf import OdfEntry, decode_odf
@@ -66,6 +67,8 @@ class BootstrapLocation:
     path: FilePath
     info: FileInfo
     apdus: dict[str, int] = field(default_factory=dict)
+    aodf: list[PinObject | RawAuthObject] | None = None  # read only when the object names a PIN
+    pin: PinObject | None = None  # the AODF PIN the DODF entry's authId points to
 
     @property
     def size(self) -> int:
@@ -80,13 +83,27 @@ class BootstrapLocation:
         return p.index or 0 if p is not None else 0
 
     @property
+    def pin_reference(self) -> int | None:
+        """The key reference to VERIFY before reading, from the DODF flags + authId → AODF pinReference."""
+        return self.pin.reference if (self.pin is not None and self.data_object.needs_pin) else None
+
+    @property
     def read_rule(self) -> str:
+        """D.2.4 / D.3.4: the DODF flags say whether a PIN is needed, the AODF which; the card's own
+        access conditions (FCP / GET RESPONSE) are shown beside."""
         o = self.data_object
+        card_says = ", ".join(f"{op} {self.info.access[op]}" for op in ("read", "update") if op in self.info.access)
         if o.needs_pin:
             flags = "+".join(n for n, v in (("private", o.private), ("modifiable", o.modifiable)) if v)
-            auth = f" authId {o.auth_id.hex().upper()}" if o.auth_id else ""
-            return f"PIN required ({flags}{auth}); card says read {self.info.access.get('read', '?')}"
-        return f"public; card says read {self.info.access.get('read', '?')}"
+            if self.pin is not None:
+                which = f"authId {self.pin.auth_id.hex().upper()} -> {self.pin.label or 'PIN'} (reference " \
+                        f"{self.pin.reference:02X})"
+            elif o.auth_id:
+                which = f"authId {o.auth_id.hex().upper()} (not in the AODF)"
+            else:
+                which = "no authId: CHV1 / PIN1 by default (D.2.4)"
+            return f"PIN required ({flags}): {which}; card: {card_says}"
+        return f"public (private and modifiable clear); card: {card_says}"
 
 
 class _Stage:
@@ -106,14 +123,25 @@ class _Stage:
         self.counts[self.name] = self.counts.get(self.name, 0) + self.trace.count - self.start
 
 
-def locate_bootstrap(card, rule: BootstrapRule | None = None, apps: list[Application] | None = None) -> BootstrapLocation:
-    """Run the D.2.5 / D.3.5 steps up to selecting EF DM_Bootstrap. The caller closes ``location.session``."""
-    rule = rule or BootstrapRule()
-    counts: dict[str, int] = {}
+def open_pkcs15(card, apps: list[Application] | None = None, counts: dict[str, int] | None = None) -> AppSession:
+    """Steps 1-2: EF.DIR and the PKCS#15 application (D.2.1 / D.3.1), each a trace stage."""
+    counts = {} if counts is None else counts
     with _Stage(card, "EF.DIR", counts):
         apps = read_applications(card) if apps is None else apps
     with _Stage(card, "select PKCS#15", counts):
-        session = open_application(card, apps=apps)
+        return open_application(card, apps=apps)
+
+
+def locate_bootstrap(card, rule: BootstrapRule | None = None, apps: list[Application] | None = None,
+                     session: AppSession | None = None, counts: dict[str, int] | None = None) -> BootstrapLocation:
+    """Run the D.2.5 / D.3.5 steps up to selecting EF DM_Bootstrap. The caller closes ``location.session``.
+
+    Pass ``session`` when the PKCS#15 application is already open (its APDUs are then not counted here).
+    """
+    rule = rule or BootstrapRule()
+    counts = {} if counts is None else counts
+    if session is None:
+        session = open_pkcs15(card, apps, counts)
     try:
         files = session.files
         with _Stage(card, "ODF", counts):
@@ -140,10 +168,18 @@ def locate_bootstrap(card, rule: BootstrapRule | None = None, apps: list[Applica
         if chosen is None:
             raise CardFileNotFoundError("DODF", 0x6A82, "no data object with a path in the DODF(s)",
                                         path_str(dodf_path))
+        aodf = pin = None
+        if chosen.needs_pin and chosen.auth_id:
+            aodf_entry = next((e for e in odf if e.kind == "AODF" and e.path is not None), None)
+            if aodf_entry is not None:
+                with _Stage(card, "AODF", counts):
+                    aodf_path = session.path(aodf_entry.path.fids)
+                    aodf = decode_aodf(files.read_file(aodf_path), where=f"EF(AODF) {path_str(aodf_path)}")
+                pin = pin_for(aodf, chosen.auth_id)
         with _Stage(card, "DM_Bootstrap", counts):
             path = session.path(chosen.path.fids)
             info = files.select(path)
-        return BootstrapLocation(session, odf, dodf_path, all_objects, chosen, path, info, counts)
+        return BootstrapLocation(session, odf, dodf_path, all_objects, chosen, path, info, counts, aodf, pin)
     except BaseException:
         session.close()
         raise

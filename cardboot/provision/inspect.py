@@ -1,24 +1,25 @@
-"""What is on a card: ATR, ICCID, the EF.DIR applications and the files of the PKCS#15 application.
+"""What is on a card: ATR, ICCID, EF.DIR applications, the PKCS#15 application's files decoded (ODF,
+TokenInfo, AODF, DODF) and where EF DM_Bootstrap is, with its access rule and the APDUs the lookup took.
 
-Pure orchestration over the card layer; the faces (CLI, TUI) render the :class:`CardReport`.
+Orchestration over the card and pkcs15 layers; the faces (CLI, TUI) render the :class:`CardReport`.
+Malformed PKCS#15 content does not stop the report: the error is recorded beside what could be read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..card import Application, Card, FileInfo, SimCard, open_application, read_applications
+from ..card import Application, Card, FileInfo, SimCard, read_applications
 from ..card.efdir import PKCS15_AID
 from ..card.iccid import EF_ICCID, decode_iccid
 from ..card.path import MF, FilePath, path_str
-from ..errors import CardFileNotFoundError, SecurityStatusError
-from ..pkcs15.dodf import decode_dodf
-from ..pkcs15.odf import decode_odf
-
-ODF_FID = 0x5031  # PKCS#15 5.5.1 default
-TOKENINFO_FID = 0x5032
-UNUSED_SPACE_FID = 0x5033
-
+from ..errors import CardbootError, CardFileNotFoundError, DecodeError, SecurityStatusError
+from ..pkcs15.aodf import PinObject, RawAuthObject, decode_aodf
+from ..pkcs15.dodf import DataObject
+from ..pkcs15.locate import BootstrapLocation, _Stage, locate_bootstrap, open_pkcs15
+from ..pkcs15.odf import OdfEntry
+from ..pkcs15.tokeninfo import DEFAULT_FID as TOKENINFO_FID
+from ..pkcs15.tokeninfo import TokenInfo, decode_tokeninfo
 
 
 @dataclass
@@ -51,10 +52,17 @@ class CardReport:
     pkcs15: Application | None = None
     pkcs15_access: str = ""
     pkcs15_files: list[FileEntry] = field(default_factory=list)
+    odf: list[OdfEntry] = field(default_factory=list)
+    tokeninfo: TokenInfo | None = None
+    aodf: list[PinObject | RawAuthObject] = field(default_factory=list)
+    dodf: list[DataObject] = field(default_factory=list)
+    bootstrap: BootstrapLocation | None = None
+    lookup_apdus: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
     apdus: int = 0
 
     def as_dict(self) -> dict:
-        return {
+        out = {
             "family": self.family,
             "reader": self.reader,
             "protocol": self.protocol,
@@ -65,65 +73,122 @@ class CardReport:
                  "path": path_str(a.path) if a.path else None}
                 for a in self.applications
             ],
-            "pkcs15": None if self.pkcs15 is None else {
+            "pkcs15": None,
+            "bootstrap": None,
+            "errors": self.errors,
+            "apdus": self.apdus,
+        }
+        if self.pkcs15 is not None:
+            out["pkcs15"] = {
                 "aid": self.pkcs15.aid.hex().upper(),
                 "access": self.pkcs15_access,
                 "files": [f.as_dict() for f in self.pkcs15_files],
-            },
-            "apdus": self.apdus,
-        }
+                "odf": [{"kind": e.kind, "path": str(e.path) if e.path else None} for e in self.odf],
+                "tokeninfo": None if self.tokeninfo is None else {
+                    "version": self.tokeninfo.version, "serial": self.tokeninfo.serial.hex().upper(),
+                    "manufacturer": self.tokeninfo.manufacturer, "label": self.tokeninfo.label,
+                    "flags": sorted(self.tokeninfo.flags)},
+                "aodf": [pin_dict(p) for p in self.aodf],
+                "dodf": [data_dict(d) for d in self.dodf],
+            }
+        if self.bootstrap is not None:
+            b = self.bootstrap
+            out["bootstrap"] = {
+                "path": path_str(b.path), "size": b.size, "offset": b.offset, "label": b.data_object.label,
+                "read_rule": b.read_rule, "pin_reference": b.pin_reference,
+                "lookup_apdus": self.lookup_apdus, "lookup_apdus_total": sum(self.lookup_apdus.values()),
+            }
+        return out
 
 
-def _probe(files, role: str, path: FilePath, entries: list[FileEntry]) -> FileInfo | None:
+def pin_dict(p: PinObject | RawAuthObject) -> dict:
+    if isinstance(p, RawAuthObject):
+        return {"raw": p.raw.hex().upper()}
+    return {"label": p.label, "auth_id": p.auth_id.hex().upper(), "reference": p.reference,
+            "flags": sorted(p.flags), "type": p.pin_type, "min_length": p.min_length,
+            "stored_length": p.stored_length, "max_length": p.max_length}
+
+
+def data_dict(d: DataObject) -> dict:
+    return {"label": d.label, "application": d.application_name, "oid": d.application_oid or d.oid,
+            "form": d.form, "private": d.private, "modifiable": d.modifiable,
+            "auth_id": d.auth_id.hex().upper() if d.auth_id else None, "path": str(d.path) if d.path else None}
+
+
+def _probe(files, role: str, path: FilePath, report: CardReport) -> FileInfo | None:
     try:
         info = files.select(path)
     except CardFileNotFoundError:
         return None
     except SecurityStatusError as e:
-        entries.append(FileEntry(role, path, None, str(e)))
+        report.pkcs15_files.append(FileEntry(role, path, None, str(e)))
         return None
-    entries.append(FileEntry(role, path, info))
+    report.pkcs15_files.append(FileEntry(role, path, info))
     return info
 
 
 def inspect_card(card: Card, reader: str = "", protocol: str = "") -> CardReport:
-    """Read ATR, ICCID, EF.DIR and the PKCS#15 application's files (D.2.1 / D.3.1 selection)."""
+    """Read ATR, ICCID, EF.DIR and the PKCS#15 application, and locate the bootstrap (D.2.5 / D.3.5)."""
     start = card.exchange.count
     report = CardReport(card.family.value, reader, protocol, card.atr)
     try:
         report.iccid = decode_iccid(card.read_file((MF, EF_ICCID)))
     except (CardFileNotFoundError, SecurityStatusError):
         report.iccid = None
+    except DecodeError as e:
+        report.errors.append(str(e))
+    counts: dict[str, int] = {}
     try:
-        report.applications = read_applications(card)
+        with _Stage(card, "EF.DIR", counts):
+            report.applications = read_applications(card)
     except CardFileNotFoundError:
         report.applications = []
-    app = next((a for a in report.applications if a.aid.startswith(PKCS15_AID)), None)
-    if app is not None:
-        report.pkcs15 = app
-        session = open_application(card, apps=report.applications)
-        try:
-            if isinstance(card, SimCard):
-                report.pkcs15_access = f"DF {path_str(session.root)} selected by path (indirect selection, D.2.1)"
-            else:
-                report.pkcs15_access = (f"ADF selected by AID on logical channel {session.files.number} "
-                                        "(MANAGE CHANNEL, D.3.1)")
-            files = session.files
-            odf_info = _probe(files, "ODF", session.path(ODF_FID), report.pkcs15_files)
-            _probe(files, "TokenInfo", session.path(TOKENINFO_FID), report.pkcs15_files)
-            _probe(files, "UnusedSpace", session.path(UNUSED_SPACE_FID), report.pkcs15_files)
-            if odf_info is not None:
-                odf = decode_odf(files.read_file(session.path(ODF_FID)))
-                for entry in odf:
-                    if entry.path is None:
-                        continue
-                    info = _probe(files, entry.kind, session.path(entry.path.fids), report.pkcs15_files)
-                    if entry.kind == "DODF" and info is not None:
-                        for obj in decode_dodf(files.read_binary()):
-                            if obj.path is not None:
-                                role = obj.label or obj.application_name or "data object"
-                                _probe(files, role, session.path(obj.path.fids), report.pkcs15_files)
-        finally:
-            session.close()
+    except DecodeError as e:
+        report.errors.append(str(e))
+    report.pkcs15 = next((a for a in report.applications if a.aid.startswith(PKCS15_AID)), None)
+    if report.pkcs15 is not None:
+        _inspect_pkcs15(card, report, counts)
     report.apdus = card.exchange.count - start
     return report
+
+
+def _inspect_pkcs15(card: Card, report: CardReport, counts: dict[str, int]) -> None:
+    session = open_pkcs15(card, report.applications, counts)
+    try:
+        files = session.files
+        if isinstance(card, SimCard):
+            report.pkcs15_access = f"DF {path_str(session.root)} selected by path (indirect selection, D.2.1)"
+        else:
+            report.pkcs15_access = (f"ADF selected by AID on logical channel {session.files.number} "
+                                    "(MANAGE CHANNEL, D.3.1)")
+        try:
+            loc = locate_bootstrap(card, session=session, counts=counts)
+            report.bootstrap = loc
+            report.odf, report.dodf = loc.odf, loc.data_objects
+        except CardbootError as e:
+            report.errors.append(str(e))
+        report.lookup_apdus = dict(counts)
+        # Beyond the lookup: the other PKCS#15 files, for the listing
+        from ..pkcs15.odf import DEFAULT_FID as ODF_FID
+
+        _probe(files, "ODF", session.path(ODF_FID), report)
+        if _probe(files, "TokenInfo", session.path(TOKENINFO_FID), report) is not None:
+            try:
+                report.tokeninfo = decode_tokeninfo(files.read_binary())
+            except DecodeError as e:
+                report.errors.append(str(e))
+        for entry in report.odf:
+            if entry.path is None:
+                continue
+            path = session.path(entry.path.fids)
+            if _probe(files, entry.kind, path, report) is not None and entry.kind == "AODF":
+                try:
+                    report.aodf = decode_aodf(files.read_binary(), where=f"EF(AODF) {path_str(path)}")
+                except DecodeError as e:
+                    report.errors.append(str(e))
+        for obj in report.dodf:
+            if obj.path is not None:
+                _probe(files, obj.label or obj.application_name or "data object", session.path(obj.path.fids),
+                       report)
+    finally:
+        session.close()

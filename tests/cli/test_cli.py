@@ -13,10 +13,22 @@ from cardboot.cli.main import main
 def test_inspect_prints_atr_iccid_apps_and_pkcs15_files(capsys, profile, family, iccid, t0):
     assert main(["inspect", "--vsim", profile, *t0]) == 0
     out = capsys.readouterr().out
-    assert f"Card      {family}" in out and "ATR       3B" in out and f"ICCID     {iccid}" in out
+    assert f"Card        {family}" in out and "ATR         3B" in out and f"ICCID       {iccid}" in out
     assert "PKCS#15     A000000063504B43532D3135" in out
-    for role, fid in (("ODF", "5031"), ("DODF", "5207"), ("DM_Bootstrap", "5300")):
+    for role, fid in (("ODF", "5031"), ("TokenInfo", "5032"), ("AODF", "5012"), ("DODF", "5207"),
+                      ("DM_Bootstrap", "5300")):
         assert any(line.strip().startswith(role) and fid in line for line in out.splitlines()), role
+
+
+def test_inspect_shows_decoded_objects_and_the_located_bootstrap(capsys):
+    assert main(["inspect", "--vsim", "uicc-private"]) == 0
+    out = capsys.readouterr().out
+    assert "ODF         DODF -> 5207, AODF -> 5012" in out
+    assert "TokenInfo   v1 serial 89494499990000000028" in out
+    assert "AODF        PIN 'PIN1' authId 01 reference 01" in out
+    assert "DODF        opaqueDO 'DM_Bootstrap' application 'OMA DM Bootstrap' -> 5300 (private authId 01)" in out
+    assert "Bootstrap   7FFF/5300, 4096 bytes, PIN required (private): authId 01 -> PIN1 (reference 01)" in out
+    assert "lookup    12 APDUs (EF.DIR 3, select PKCS#15 2, ODF 2, DODF 2, AODF 2, DM_Bootstrap 1)" in out
 
 
 def test_inspect_json(capsys):
@@ -25,6 +37,9 @@ def test_inspect_json(capsys):
     assert report["family"] == "uicc" and report["iccid"] == "8949449999000000028"
     files = {f["role"]: f for f in report["pkcs15"]["files"]}
     assert files["DM_Bootstrap"]["size"] == 4096 and files["ODF"]["access"]["read"] == "ALW"
+    assert report["bootstrap"]["path"] == "7FFF/5300" and report["bootstrap"]["pin_reference"] is None
+    assert report["bootstrap"]["lookup_apdus_total"] == 10
+    assert report["pkcs15"]["dodf"][0]["label"] == "DM_Bootstrap"
 
 
 def test_inspect_trace_masks_nothing_secret_but_shows_apdus(capsys):

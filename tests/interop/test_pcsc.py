@@ -32,7 +32,8 @@ def test_inspect_through_pcscd(vsim_reader):
         assert card.family.value == vsim_reader.profile
         report = inspect_card(card)
         assert report.iccid.startswith("89494499990000000")
-        assert [f.role for f in report.pkcs15_files] == ["ODF", "DODF", "DM_Bootstrap"]
+        assert [f.role for f in report.pkcs15_files] == ["ODF", "TokenInfo", "DODF", "AODF", "DM_Bootstrap"]
+        assert report.bootstrap.size == 4096 and not report.errors
     finally:
         transport.disconnect()
 

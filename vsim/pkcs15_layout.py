@@ -1,0 +1,150 @@
+"""The ``[pkcs15]`` section of a card layout: PKCS#15 objects declared as data, encoded by
+:mod:`cardboot.pkcs15.build` into EF.DIR's template, ODF, TokenInfo, AODF and DODF, plus the EFs the data
+objects point to. Access: the directory files read ALW, update as ``update`` says (D.4.1: ADM).
+"""
+
+from __future__ import annotations
+
+import re
+
+from cardboot.pkcs15.aodf import PIN_FLAGS, PIN_TYPES, PinObject
+from cardboot.pkcs15.build import Pkcs15Layout, build_efdir_record, build_files
+from cardboot.pkcs15.dodf import DataObject
+from cardboot.pkcs15.path import Pkcs15Path
+from cardboot.pkcs15.tokeninfo import TOKEN_FLAGS, TokenInfo
+
+from .fs import ALWAYS, DF, EF
+
+_DIR_FILES = {"odf": 0x5031, "tokeninfo": 0x5032, "aodf": 0x5012, "dodf": 0x5207}
+
+
+def _fid(value, err, key) -> int:
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9A-Fa-f]{4}", value):
+        raise err(key, f"{key} must be a FID of 4 hex digits, not {value!r}")
+    return int(value, 16)
+
+
+def _find(mf: DF, path: str, err, key: str):
+    node = mf
+    for part in path.strip("/").split("/")[1:]:
+        if not re.fullmatch(r"[0-9A-Fa-f]{4}", part):
+            raise err(key, f"bad FID {part!r} in {path!r}")
+        child = node.children.get(int(part, 16)) if isinstance(node, DF) else None
+        if child is None:
+            raise err(key, f"{path} is not declared in [[file]]")
+        node = child
+    return node
+
+
+def _flags(values, known, err, key) -> frozenset[str]:
+    if not isinstance(values, list) or any(v not in known for v in values):
+        raise err(key, f"{key} must be a list of: {', '.join(known)}")
+    return frozenset(values)
+
+
+def apply_pkcs15(doc: dict, mf: DF, pins: dict, by_name: dict[str, int], condition, err_at, hexval, intval) -> None:
+    section = doc.get("pkcs15")
+    if section is None:
+        return
+    err = err_at("pkcs15", 0)
+    df = _find(mf, section.get("df", ""), err, "df")
+    if not isinstance(df, DF):
+        raise err("df", "df must name a DF or ADF")
+    update = condition(section.get("update", "never"), err, "update")
+
+    def sub(name: str) -> dict:
+        value = section.get(name, {})
+        if not isinstance(value, dict):
+            raise err(name, f"[pkcs15.{name}] must be a table")
+        return value
+
+    fids = {}
+    sizes = {}
+    for name, default in _DIR_FILES.items():
+        t = sub(name)
+        e = err_at(f"pkcs15.{name}", 0)
+        fids[name] = _fid(t.get("fid", f"{default:04X}"), e, "fid")
+        sizes[name] = intval(t["size"], e, "size", 1, 0xFFFF) if "size" in t else None
+
+    ti = sub("tokeninfo")
+    terr = err_at("pkcs15.tokeninfo", 0)
+    tokeninfo = TokenInfo(
+        serial=hexval(ti.get("serial", "00"), terr, "serial"),
+        manufacturer=ti.get("manufacturer"),
+        label=ti.get("label"),
+        flags=_flags(ti.get("flags", []), TOKEN_FLAGS, terr, "flags"),
+    )
+
+    pin_objects = []
+    auth_ids = set()
+    for i, p in enumerate(section.get("pin", [])):
+        perr = err_at("pkcs15.pin", i)
+        card_pin = str(p.get("pin", "")).upper()
+        if card_pin not in by_name:
+            raise perr("pin", f"pin = {p.get('pin')!r} names no PIN of this card")
+        auth_id = hexval(p.get("auth_id", ""), perr, "auth_id")
+        if not auth_id:
+            raise perr("auth_id", "a PIN object needs an auth_id")
+        auth_ids.add(auth_id)
+        ptype = p.get("type", "ascii-numeric")
+        if ptype not in PIN_TYPES:
+            raise perr("type", f"type must be one of {', '.join(PIN_TYPES)}")
+        pin_objects.append(PinObject(
+            label=p.get("label", card_pin), auth_id=auth_id, reference=by_name[card_pin],
+            flags=_flags(p.get("flags", []), PIN_FLAGS, perr, "flags"), pin_type=ptype,
+            min_length=intval(p.get("min_length", 4), perr, "min_length", 0, 255),
+            stored_length=intval(p.get("stored_length", 8), perr, "stored_length", 0, 255),
+            max_length=intval(p.get("max_length", 8), perr, "max_length", 0, 255),
+            pad_char=hexval(p["pad"], perr, "pad") if "pad" in p else None,
+        ))
+
+    data_objects = []
+    for i, d in enumerate(section.get("data", [])):
+        derr = err_at("pkcs15.data", i)
+        fid = _fid(d.get("fid"), derr, "fid")
+        size = intval(d.get("size"), derr, "size", 1, 0xFFFF)
+        auth_id = hexval(d["auth_id"], derr, "auth_id") if "auth_id" in d else None
+        if auth_id is not None and auth_id not in auth_ids:
+            raise derr("auth_id", f"auth_id {auth_id.hex().upper()} matches no [[pkcs15.pin]]")
+        form = d.get("form", "opaque")
+        if form not in ("opaque", "oid", "external"):
+            raise derr("form", "form must be opaque, oid or external")
+        data_objects.append(DataObject(
+            label=d.get("label"), private=bool(d.get("private", False)), modifiable=bool(d.get("modifiable", False)),
+            auth_id=auth_id, application_name=d.get("application"), application_oid=d.get("application_oid"),
+            path=Pkcs15Path(fid.to_bytes(2, "big")), form=form, oid=d.get("oid"),
+        ))
+        if fid in df.children:
+            raise derr("fid", f"duplicate FID {fid:04X} in {df.path_str}")
+        access = {"read": condition(d.get("read", "always"), derr, "read"),
+                  "update": condition(d.get("update", "never"), derr, "update")}
+        df.add(EF(fid, d.get("label", ""), access=access, structure="transparent", data=bytearray(b"\xff" * size)))
+
+    layout = Pkcs15Layout(df.path, tokeninfo, data_objects, pin_objects, section.get("label", "PKCS#15"),
+                          hexval(section["aid"], err, "aid") if "aid" in section else df.aid or Pkcs15Layout.aid,
+                          fids["odf"], fids["tokeninfo"], fids["aodf"], fids["dodf"])
+    built = build_files(layout)
+    for name in ("odf", "tokeninfo", "dodf", "aodf"):
+        content = built.get(fids[name])
+        if content is None:
+            continue
+        e = err_at(f"pkcs15.{name}", 0)
+        size = sizes[name] or len(content)
+        if len(content) > size:
+            raise e("size", f"encoded {name} is {len(content)} bytes, more than size {size}")
+        if fids[name] in df.children:
+            raise e("fid", f"duplicate FID {fids[name]:04X} in {df.path_str}")
+        df.add(EF(fids[name], f"EF.{name.upper()}", access={"read": ALWAYS, "update": update},
+                  structure="transparent", data=bytearray(content + b"\xff" * (size - len(content)))))
+
+    if "efdir" in section:
+        efdir = _find(mf, section["efdir"], err, "efdir")
+        if not isinstance(efdir, EF) or efdir.structure != "linear":
+            raise err("efdir", "efdir must name a linear fixed EF")
+        record = build_efdir_record(layout, efdir.record_size)
+        for n in range(1, efdir.record_count + 1):
+            if set(efdir.record(n)) == {0xFF}:
+                efdir.set_record(n, record)
+                break
+        else:
+            raise err("efdir", f"{section['efdir']} has no empty record for the PKCS#15 template")
