@@ -16,7 +16,7 @@ def make_card(profile: str, t0: bool = False, family: str | None = None):
     transport = VirtualTransport(vcard, name=f"vsim:{profile}")
     transport.connect()
     trace = Trace()
-    card = connect_card(transport, family=family or profile, trace=trace)
+    card = connect_card(transport, family=family or vcard.profile.family, trace=trace)
     return vcard, transport, card, trace
 
 

@@ -18,6 +18,8 @@ import socket
 import threading
 import time
 
+from .card import atr_protocols
+
 log = logging.getLogger("vsim.vpcd")
 
 VPCD_PORT = 35963
@@ -38,6 +40,9 @@ class VpcdCard:
     def __init__(self, card, host: str = "127.0.0.1", port: int = VPCD_PORT, *, quickack: bool = True,
                  nodelay: bool = True, state=None, reconnect_delay: float = 0.2):
         self.card = card
+        if not getattr(card, "t0", True) and 1 not in atr_protocols(card.atr):
+            # pcscd can only pick T=0 for this ATR: behave as a T=0 card (61xx / GET RESPONSE)
+            card.t0 = True
         self.host = host
         self.port = port
         self.quickack = quickack

@@ -27,6 +27,7 @@ class Application:
     label: str = ""
     path: FilePath | None = None
     raw: bytes = b""
+    discretionary: bytes | None = None  # tag 73 (or 53): application-specific data, kept as is
 
     @property
     def is_pkcs15(self) -> bool:
@@ -63,7 +64,8 @@ def decode_application(record: bytes, number: int) -> Application | None:
             raise TlvError(_WHAT, f"path (51) of {len(path_tlv.value)} bytes is not a list of FIDs",
                            path_tlv.offset, where)
         path = as_path(path_tlv.value)
-    return Application(number, aid.value, label, path, bytes(record))
+    extra = tlv.find(inner, 0x73) or tlv.find(inner, 0x53)
+    return Application(number, aid.value, label, path, bytes(record), extra.value if extra else None)
 
 
 def decode_efdir(records: list[bytes]) -> list[Application]:

@@ -52,6 +52,8 @@ _TAGSET = re.compile(r"<TagSet object, tags (\d+):(\d+):(\d+)>")
 
 def _readable(reason: str) -> str:
     """pyasn1 names tags as '<TagSet object, tags 0:0:5>'; say 'tag 05' instead."""
+    if "uninitialized components" in reason:
+        return "required fields are missing"
     m = _TAGSET.search(reason)
     if m and "not in asn1Spec" in reason:
         cls, fmt, num = (int(g) for g in m.groups())
