@@ -188,3 +188,18 @@ class VerifyMismatchError(CardbootError):
 
 class Asn1Error(DecodeError):
     """Malformed DER/BER in a PKCS#15 file (truncated, bad length, wrong tag, nesting too deep)."""
+
+
+class WbxmlError(DecodeError):
+    """Malformed WBXML: truncated, bad mb_u_int32, unknown token or page, string table out of range,
+    nesting or size limit exceeded."""
+
+
+class XmlError(DecodeError):
+    """XML that cardboot refuses or cannot parse (malformed, DTD entities, too large)."""
+
+
+class MessageError(CardbootError):
+    """A bootstrap message or template cannot be built as asked (missing variable, bad value)."""
+
+    exit_code = ExitCode.VALIDATION

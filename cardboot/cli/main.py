@@ -12,7 +12,7 @@ import sys
 
 from .. import __version__
 from ..errors import CardbootError, ExitCode
-from . import bench_cmd, inspect_cmd, vsim_cmd
+from . import bench_cmd, inspect_cmd, message_cmd, vsim_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     inspect_cmd.add_parser(sub)
     bench_cmd.add_parser(sub)
+    message_cmd.add_parser(sub)
     vsim_cmd.add_parser(sub)
     return parser
 

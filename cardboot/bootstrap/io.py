@@ -1,0 +1,42 @@
+"""Read a bootstrap message from bytes or a file, whichever form it is in: WBXML (as stored in EF
+DM_Bootstrap, possibly padded with FF) or XML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import MessageError, UsageError
+from ..wbxml import codec
+from ..wbxml.codec import Element
+from ..wbxml.xml import element_from_xml, parse_xml
+from .syncml import Message, element_to_message
+
+
+@dataclass
+class LoadedMessage:
+    message: Message
+    root: Element
+    wbxml: bytes | None  # the WBXML bytes (without padding) when the input was WBXML
+    version: int | None
+
+
+def load_message_bytes(data: bytes, where: str = "message") -> LoadedMessage:
+    stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped[:1] == b"<":
+        root = element_from_xml(parse_xml(data, where=where))
+        return LoadedMessage(element_to_message(root), root, None, None)
+    if not data or data[0] not in (0x01, 0x02, 0x03):
+        if data and set(data) == {0xFF}:
+            raise MessageError(f"{where}: empty (all bytes FF, D.4.3)")
+        raise MessageError(f"{where}: neither WBXML 1.1-1.3 nor XML (first byte {data[:1].hex() or 'none'})")
+    doc = codec.decode(data, where=where, trailing="padding")
+    return LoadedMessage(element_to_message(doc.root), doc.root, bytes(data[: doc.end]), doc.version)
+
+
+def load_message_file(path: str | Path) -> LoadedMessage:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror}") from None
+    return load_message_bytes(data, str(path))

@@ -1,0 +1,161 @@
+"""Bootstrap templates: TOML in ``profiles/templates/`` with ``{variable}`` placeholders, filled from a
+per-card variables file (TOML) or a dict (a batch row).
+
+A template has a ``[message]`` table (target, source, session_id, msg_id) and ``[[object]]`` entries,
+one per management object: ``name``, ``ddf`` (its DDFName: org.openmobilealliance/1.0/w7 for DMAcc,
+org.openmobilealliance/1.0/ConnMO, urn:oma:mo:oma-dm-bootstrapcfg:1.0), ``plain_parent`` (where the
+object lives in the device tree when sent as plain SyncML items, e.g. ./DMAcc), ``acl`` and a ``nodes``
+table. In ``nodes`` a table is an interior node and a string / integer / boolean a leaf (format chr /
+int / bool); a table with a ``value`` key is a leaf with properties (``format``, ``type``, ``acl``,
+``secret``); keys starting with ``_`` set an interior node's properties (``_acl``, ``_title``).
+"""
+
+from __future__ import annotations
+
+import string
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import MessageError, ProfileError
+from .tnds import FORMATS, TndsNode
+
+SECRET_LEAVES = frozenset({"AAuthSecret"})
+
+
+@dataclass
+class MessageSpec:
+    target: str
+    source: str
+    session_id: str = "1"
+    msg_id: str = "1"
+
+
+@dataclass
+class ObjectSpec:
+    root: TndsNode
+    plain_parent: str
+
+
+@dataclass
+class Bootstrap:
+    """A filled template: header values and the management objects, independent of the carrier."""
+
+    message: MessageSpec
+    objects: list[ObjectSpec] = field(default_factory=list)
+
+
+def template_dirs() -> list[Path]:
+    import sys
+
+    here = Path(__file__).resolve().parent.parent.parent / "profiles" / "templates"
+    return [here, Path(sys.prefix) / "share" / "cardboot" / "profiles" / "templates"]
+
+
+def resolve_template(name_or_path: str | Path) -> Path:
+    p = Path(name_or_path)
+    if p.suffix == ".toml" and p.exists():
+        return p
+    for d in template_dirs():
+        candidate = d / f"{name_or_path}.toml"
+        if candidate.exists():
+            return candidate
+    known = sorted({f.stem for d in template_dirs() if d.is_dir() for f in d.glob("*.toml")})
+    raise ProfileError(str(name_or_path), None, f"unknown bootstrap template (built-in: {', '.join(known)})")
+
+
+def load_toml(path: str | Path, what: str) -> dict:
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ProfileError(str(path), None, f"cannot read {what}: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ProfileError(str(path), None, f"{what} is not valid TOML: {e}") from None
+
+
+class _Filler:
+    def __init__(self, variables: dict, source: str):
+        self.vars = {k: str(v) for k, v in variables.items()}
+        self.source = source
+        self.used: set[str] = set()
+
+    def __call__(self, value, where: str) -> str:
+        if not isinstance(value, str):
+            return str(value).lower() if isinstance(value, bool) else str(value)
+        out = []
+        try:
+            parsed = list(string.Formatter().parse(value))
+        except ValueError as e:
+            raise MessageError(f"{self.source}: {where}: bad placeholder in {value!r} ({e})") from None
+        for literal, name, spec, conv in parsed:
+            out.append(literal)
+            if name is None:
+                continue
+            if not name.isidentifier() or spec or conv:
+                raise MessageError(f"{self.source}: {where}: placeholder {{{name}}} must be a plain variable name")
+            if name not in self.vars:
+                raise MessageError(f"{self.source}: {where}: variable {name!r} is not set")
+            self.used.add(name)
+            out.append(self.vars[name])
+        return "".join(out)
+
+
+def _node(name: str, spec, fill: _Filler, where: str) -> TndsNode:
+    if isinstance(spec, dict) and "value" in spec:
+        fmt = spec.get("format", "chr")
+        if fmt not in FORMATS or fmt == "node":
+            raise MessageError(f"{fill.source}: {where}: format {fmt!r} is not a leaf format")
+        return TndsNode(name, format=fmt, mime=spec.get("type"), acl=fill(spec["acl"], where) if "acl" in spec else None,
+                        value=fill(spec["value"], where), secret=bool(spec.get("secret", name in SECRET_LEAVES)))
+    if isinstance(spec, dict):
+        node = TndsNode(name, format="node")
+        for key, sub in spec.items():
+            if key.startswith("_"):
+                prop = key[1:]
+                if prop not in ("acl", "title", "ddf"):
+                    raise MessageError(f"{fill.source}: {where}: unknown node property {key!r}")
+                setattr(node, "ddf_name" if prop == "ddf" else prop, fill(sub, f"{where}.{key}"))
+                continue
+            child_name = fill(key, f"{where}.{key}")
+            node.children.append(_node(child_name, sub, fill, f"{where}.{key}"))
+        return node
+    if isinstance(spec, bool):
+        return TndsNode(name, format="bool", value="true" if spec else "false")
+    if isinstance(spec, int):
+        return TndsNode(name, format="int", value=str(spec))
+    if isinstance(spec, str):
+        return TndsNode(name, format="chr", value=fill(spec, where), secret=name in SECRET_LEAVES)
+    raise MessageError(f"{fill.source}: {where}: {type(spec).__name__} is not a node or a leaf value")
+
+
+def fill_template(template: dict, variables: dict, source: str = "template") -> Bootstrap:
+    fill = _Filler(variables, source)
+    m = template.get("message")
+    if not isinstance(m, dict):
+        raise MessageError(f"{source}: missing [message] table")
+    for key in ("target", "source"):
+        if key not in m:
+            raise MessageError(f"{source}: [message] needs {key}")
+    spec = MessageSpec(fill(m["target"], "message.target"), fill(m["source"], "message.source"),
+                       fill(m.get("session_id", "1"), "message.session_id"), fill(m.get("msg_id", "1"), "message.msg_id"))
+    out = Bootstrap(spec)
+    objects = template.get("object", [])
+    if not objects:
+        raise MessageError(f"{source}: no [[object]] entries")
+    for i, o in enumerate(objects):
+        where = f"object[{i}]"
+        if "name" not in o or "nodes" not in o:
+            raise MessageError(f"{source}: {where} needs name and nodes")
+        root = _node(fill(o["name"], f"{where}.name"), o["nodes"], fill, f"{where}.nodes")
+        root.ddf_name = fill(o["ddf"], f"{where}.ddf") if "ddf" in o else root.ddf_name
+        root.acl = fill(o["acl"], f"{where}.acl") if "acl" in o else root.acl
+        out.objects.append(ObjectSpec(root, fill(o.get("plain_parent", "."), f"{where}.plain_parent").rstrip("/")))
+    return out
+
+
+def load_bootstrap(template: str | Path, variables: dict | str | Path) -> Bootstrap:
+    path = resolve_template(template)
+    tpl = load_toml(path, "template")
+    if not isinstance(variables, dict):
+        variables = load_toml(variables, "variables")
+    return fill_template(tpl, variables, str(path))

@@ -1,0 +1,71 @@
+"""Ways to look at a decoded bootstrap message: flattened leaves for a semantic diff, and secrets masked
+for display (AAuthSecret values and Cred data show as ``****`` unless the user asks)."""
+
+from __future__ import annotations
+
+import copy
+
+from ..secret import MASK
+from ..wbxml.codec import Element
+from .syncml import Message
+from .validate import message_objects
+
+SECRET_NAMES = ("AAuthSecret",)
+
+
+def flatten(msg: Message) -> dict[str, str]:
+    """'hdr/Source' and '<object>/<path>' → 'format:value' for every node, whatever the carrier."""
+    h = msg.header
+    out = {"hdr/VerDTD": h.ver_dtd, "hdr/VerProto": h.ver_proto, "hdr/SessionID": h.session_id,
+           "hdr/MsgID": h.msg_id, "hdr/Target": h.target, "hdr/Source": h.source}
+    for _loc, root, _tree in message_objects(msg):
+        work = [(root.name, root)]
+        while work:
+            path, node = work.pop()
+            out[path] = f"{node.format or '?'}:{node.value if node.value is not None else ''}"
+            if node.ddf_name:
+                out[path + "#ddf"] = node.ddf_name
+            work.extend((f"{path}/{c.name}", c) for c in node.children)
+    return out
+
+
+def diff(a: Message, b: Message) -> list[str]:
+    fa, fb = flatten(a), flatten(b)
+    lines = []
+    for key in sorted(set(fa) | set(fb)):
+        if key not in fb:
+            lines.append(f"- {key} = {_show(key, fa[key])}")
+        elif key not in fa:
+            lines.append(f"+ {key} = {_show(key, fb[key])}")
+        elif fa[key] != fb[key]:
+            lines.append(f"~ {key}: {_show(key, fa[key])} -> {_show(key, fb[key])}")
+    return lines
+
+
+def _show(key: str, value: str) -> str:
+    return MASK if key.rsplit("/", 1)[-1] in SECRET_NAMES else value
+
+
+def mask_secrets(root: Element) -> Element:
+    """A copy of a SyncML/TNDS element tree with secret values replaced by ``****``."""
+    out = copy.deepcopy(root)
+    work = [out]
+    while work:
+        e = work.pop()
+        if e.tag == "Node":
+            name = e.first("NodeName")
+            value = e.first("Value")
+            if name is not None and value is not None and name.text in SECRET_NAMES:
+                value.children = [MASK]
+        elif e.tag == "Item":
+            target = e.first("Target")
+            uri = target.first("LocURI").text if target is not None and target.first("LocURI") else ""
+            data = e.first("Data")
+            if data is not None and uri.rsplit("/", 1)[-1] in SECRET_NAMES:
+                data.children = [MASK]
+        elif e.tag == "Cred":
+            data = e.first("Data")
+            if data is not None:
+                data.children = [MASK]
+        work.extend(e.elements())
+    return out

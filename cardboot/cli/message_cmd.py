@@ -1,0 +1,114 @@
+"""``cardboot message``: build, decode, validate and diff bootstrap messages (OMA DM Bootstrap 5.5)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..bootstrap.builder import CARRIERS, build_message, encode_message
+from ..bootstrap.io import load_message_file
+from ..bootstrap.syncml import expand_embedded_tnds, message_to_element
+from ..bootstrap.template import load_bootstrap
+from ..bootstrap.validate import validate_message
+from ..bootstrap.view import diff, mask_secrets
+from ..errors import ExitCode, UsageError
+from ..wbxml.codec import VERSIONS as codec_versions
+from ..wbxml.xml import to_xml_bytes
+
+VERSIONS = {"1.1": 0x01, "1.2": 0x02, "1.3": 0x03}
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("message", help="build, decode, validate and diff bootstrap messages")
+    msub = p.add_subparsers(dest="message_command", metavar="ACTION")
+
+    b = msub.add_parser("build", help="fill a template with per-card values and encode the message")
+    b.add_argument("--template", default="dm-bootstrap", help="built-in name or TOML path (default dm-bootstrap)")
+    b.add_argument("--vars", required=True, help="TOML file with the template's variables")
+    b.add_argument("--out", required=True, help="output file (- for stdout)")
+    b.add_argument("--carrier", choices=CARRIERS, default="tnds-wbxml", help="how the MOs travel (default tnds-wbxml)")
+    b.add_argument("--wbxml-version", choices=sorted(VERSIONS), default="1.2")
+    b.add_argument("--string-table", action="store_true", help="put repeated strings in the WBXML string table")
+    b.add_argument("--xml", action="store_true", help="write XML instead of WBXML")
+    b.add_argument("--max-size", type=int, help="fail when the WBXML exceeds this many bytes (the EF size)")
+    b.set_defaults(func=run_build)
+
+    d = msub.add_parser("decode", help="WBXML (or XML) to indented XML, embedded TNDS expanded")
+    d.add_argument("file")
+    d.add_argument("--show-secrets", action="store_true", help="show AAuthSecret values instead of ****")
+    d.set_defaults(func=run_decode)
+
+    v = msub.add_parser("validate", help="check a message against the bootstrap rules")
+    v.add_argument("file")
+    v.add_argument("--max-size", type=int, help="size of the target EF in bytes")
+    v.set_defaults(func=run_validate)
+
+    f = msub.add_parser("diff", help="semantic difference of two messages (any carrier, WBXML or XML)")
+    f.add_argument("a")
+    f.add_argument("b")
+    f.set_defaults(func=run_diff)
+    p.set_defaults(func=lambda args: (p.print_help(), ExitCode.USAGE)[1])
+
+
+def _write(path: str, data: bytes) -> None:
+    if path == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    tmp = Path(f"{path}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def run_build(args) -> int:
+    boot = load_bootstrap(args.template, args.vars)
+    msg = build_message(boot, args.carrier)
+    version = VERSIONS[args.wbxml_version]
+    wbxml = encode_message(msg, wbxml_version=version, string_table=args.string_table)
+    findings = validate_message(msg, encoded=wbxml, max_size=args.max_size)
+    if findings:
+        for f in findings:
+            print(f"cardboot: {f}", file=sys.stderr)
+        return ExitCode.VALIDATION
+    if args.xml:
+        data = to_xml_bytes(message_to_element(msg, wbxml_version=version))
+    else:
+        data = wbxml
+    _write(args.out, data)
+    print(f"{args.carrier} message, WBXML {args.wbxml_version}: {len(wbxml)} bytes"
+          + (f" -> {args.out}" if args.out != "-" else ""), file=sys.stderr)
+    return 0
+
+
+def run_decode(args) -> int:
+    loaded = load_message_file(args.file)
+    root = expand_embedded_tnds(loaded.root)
+    if not args.show_secrets:
+        root = mask_secrets(root)
+    sys.stdout.buffer.write(to_xml_bytes(root))
+    return 0
+
+
+def run_validate(args) -> int:
+    loaded = load_message_file(args.file)
+    findings = validate_message(loaded.message, encoded=loaded.wbxml, max_size=args.max_size)
+    for f in findings:
+        print(f)
+    if findings:
+        return ExitCode.VALIDATION
+    form = f"WBXML {codec_versions[loaded.version]}, {len(loaded.wbxml)} bytes" if loaded.wbxml else "XML"
+    print(f"ok: {form}, {len(loaded.message.commands)} command(s)")
+    return 0
+
+
+def run_diff(args) -> int:
+    a, b = load_message_file(args.a), load_message_file(args.b)
+    lines = diff(a.message, b.message)
+    for line in lines:
+        print(line)
+    if not lines:
+        print("same content")
+    return 1 if lines else 0
+
+
+_ = UsageError

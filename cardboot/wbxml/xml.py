@@ -1,0 +1,145 @@
+"""XML side of the WBXML elements, with lxml, safely.
+
+Parsing never resolves entities, never loads a DTD and never touches the network; a document that
+declares entities (the billion-laughs and external-entity attacks) or exceeds the size limit is refused
+with :class:`cardboot.errors.XmlError`. Whitespace-only text between elements is dropped (as libwbxml
+does); the text of leaf elements is kept exactly.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+
+from lxml import etree
+
+from ..errors import XmlError
+from .codec import Element
+
+MAX_XML = 1 << 20
+_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                           huge_tree=False, remove_comments=True, remove_pis=True)
+
+
+def parse_xml(data: bytes | str, *, where: str = "", max_size: int = MAX_XML) -> etree._Element:
+    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    if len(raw) > max_size:
+        raise XmlError("XML", f"{len(raw)} bytes exceed the {max_size}-byte limit", None, where)
+    if _ENTITY_DECL.search(raw):
+        raise XmlError("XML", "entity declarations are not allowed (external entities, entity expansion)", None,
+                       where)
+    try:
+        root = etree.fromstring(raw, _parser())
+    except etree.XMLSyntaxError as e:
+        line = getattr(e, "lineno", None)
+        raise XmlError("XML", f"{e.msg} (line {line})" if line else str(e), None, where) from None
+    if root is None:
+        raise XmlError("XML", "empty document", None, where)
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None and list(docinfo.internalDTD.iterentities()):
+        raise XmlError("XML", "entity declarations are not allowed", None, where)
+    return root
+
+
+def _split(tag: str) -> tuple[str, str]:
+    if tag.startswith("{"):
+        ns, _, local = tag[1:].partition("}")
+        return ns, local
+    return "", tag
+
+
+def element_from_xml(node: etree._Element) -> Element:
+    """lxml element → :class:`Element` (iteratively; whitespace between elements dropped)."""
+    ns, tag = _split(node.tag)
+    top = Element(tag, ns)
+    work = [(node, top)]
+    while work:
+        src, dst = work.pop()
+        kids = [c for c in src if isinstance(c.tag, str)]
+        if not kids:
+            if src.text:
+                dst.children.append(src.text)
+            continue
+        if src.text and src.text.strip():
+            dst.children.append(src.text)
+        for c in kids:
+            cns, ctag = _split(c.tag)
+            child = Element(ctag, cns)
+            dst.children.append(child)
+            work.append((c, child))
+            if c.tail and c.tail.strip():
+                dst.children.append(c.tail)
+    return top
+
+
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def opaque_as_text(data: bytes) -> str:
+    """How opaque bytes show in XML: UTF-8 text when they are and XML can carry them, else base64."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return base64.b64encode(data).decode("ascii")
+    if _XML_UNSAFE.search(text):
+        return base64.b64encode(data).decode("ascii")
+    return text
+
+
+def element_to_xml(e: Element, opaque=opaque_as_text) -> etree._Element:
+    """:class:`Element` → lxml element; each namespace change is declared as the default namespace,
+    the way libwbxml writes it (``<Format xmlns="syncml:metinf">``)."""
+    root = etree.Element(f"{{{e.namespace}}}{e.tag}" if e.namespace else e.tag,
+                         nsmap={None: e.namespace} if e.namespace else None)
+    work = [(e, root)]
+    while work:
+        src, dst = work.pop()
+        last = None
+        for c in src.children:
+            if isinstance(c, Element):
+                nsmap = {None: c.namespace} if c.namespace and c.namespace != src.namespace else None
+                child = etree.SubElement(dst, f"{{{c.namespace}}}{c.tag}" if c.namespace else c.tag, nsmap=nsmap)
+                work.append((c, child))
+                last = child
+            else:
+                text = c if isinstance(c, str) else opaque(c)
+                if isinstance(text, etree._Element):
+                    dst.append(text)
+                    last = text
+                    continue
+                if last is None:
+                    dst.text = (dst.text or "") + text
+                else:
+                    last.tail = (last.tail or "") + text
+    return root
+
+
+def to_xml_bytes(e: Element, *, pretty: bool = True, opaque=opaque_as_text) -> bytes:
+    return etree.tostring(element_to_xml(e, opaque), xml_declaration=True, encoding="UTF-8", pretty_print=pretty)
+
+
+def canonical(e: Element) -> tuple:
+    """A comparable form: (namespace, tag, children) with adjacent text merged, whitespace-only text
+    between elements dropped and opaque bytes read as UTF-8 text."""
+    out = []
+    text: list[str] = []
+
+    def flush():
+        if text:
+            s = "".join(text)
+            if s.strip() or not any(isinstance(c, Element) for c in e.children):
+                out.append(s)
+            text.clear()
+
+    for c in e.children:
+        if isinstance(c, Element):
+            flush()
+            out.append(canonical(c))
+        else:
+            text.append(c if isinstance(c, str) else c.decode("utf-8", "replace"))
+    flush()
+    return (e.namespace, e.tag, tuple(out))
