@@ -105,8 +105,8 @@ def message_to_element(msg: Message, *, wbxml_version: int = 0x02) -> Element:
                 tree = tree_to_element(i.data)
                 if i.type == TNDS_WBXML:
                     data = _e("Data", codec.encode(tree, version=wbxml_version, language=DMDDF12))
-                else:
-                    data = _e("Data", tree)
+                else:  # the TNDS document as XML text (opaque UTF-8 in WBXML, escaped text in XML)
+                    data = _e("Data", tnds_xml_text(tree))
             elif i.data is not None:
                 data = _e("Data", i.data)
             cmd.children.append(_e("Item", _loc("Target", i.target), _loc("Source", i.source),
@@ -173,7 +173,7 @@ def _item_data(data: Element, mime: str | None, target: str | None):
         except WbxmlError:
             raise
         return element_to_tree(doc.root)
-    if mime == TNDS_XML and not raw:
+    if mime == TNDS_XML:
         from ..wbxml.xml import element_from_xml, parse_xml
 
         return element_to_tree(element_from_xml(parse_xml(data.text, where=f"TNDS in {target}")))
@@ -186,10 +186,19 @@ def _item_data(data: Element, mime: str | None, target: str | None):
     return data.text
 
 
-def expand_embedded_tnds(root: Element) -> Element:
+def tnds_xml_text(tree_element: Element) -> str:
+    from lxml import etree
+
+    from ..wbxml.xml import element_to_xml
+
+    return etree.tostring(element_to_xml(tree_element), encoding="unicode")
+
+
+def expand_embedded_tnds(root: Element, *, xml_text: bool = False) -> Element:
     """A copy of a SyncML element tree with every embedded WBXML TNDS (opaque Data under Meta Type
     application/vnd.syncml.dmtnds+wbxml) decoded into XML elements and the Type rewritten to +xml —
-    the form ``wbxml2xml`` prints, and what ``cardboot message decode`` shows."""
+    the form ``wbxml2xml`` prints. ``xml_text=True`` also turns TNDS carried as XML text (+xml) into
+    elements, for ``cardboot message decode``."""
     import copy
 
     out = copy.deepcopy(root)
@@ -205,5 +214,9 @@ def expand_embedded_tnds(root: Element) -> Element:
                 if raw:
                     data.children = [codec.decode(raw, where="embedded TNDS").root]
                     typ.children = [TNDS_XML]
+            elif xml_text and typ is not None and typ.text == TNDS_XML and data is not None and not data.elements():
+                from ..wbxml.xml import element_from_xml, parse_xml
+
+                data.children = [element_from_xml(parse_xml(data.text, where="TNDS in Data"))]
         work.extend(e.elements())
     return out

@@ -82,7 +82,7 @@ def run_build(args) -> int:
 
 def run_decode(args) -> int:
     loaded = load_message_file(args.file)
-    root = expand_embedded_tnds(loaded.root)
+    root = expand_embedded_tnds(loaded.root, xml_text=True)
     if not args.show_secrets:
         root = mask_secrets(root)
     sys.stdout.buffer.write(to_xml_bytes(root))

@@ -17,6 +17,9 @@ from ..errors import XmlError
 from .codec import Element
 
 MAX_XML = 1 << 20
+# DOCTYPEs SyncML tools (libwbxml among them) write; their DTDs are never loaded
+KNOWN_PUBLIC_IDS = frozenset({"-//SYNCML//DTD SyncML 1.2//EN", "-//SYNCML//DTD SyncML 1.1//EN",
+                              "-//SYNCML//DTD MetInf 1.2//EN", "-//OMA//DTD-DM-DDF 1.2//EN"})
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 
@@ -42,6 +45,10 @@ def parse_xml(data: bytes | str, *, where: str = "", max_size: int = MAX_XML) ->
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None and list(docinfo.internalDTD.iterentities()):
         raise XmlError("XML", "entity declarations are not allowed", None, where)
+    system = docinfo.system_url or ""
+    if system and docinfo.public_id not in KNOWN_PUBLIC_IDS:
+        # never fetched (load_dtd=False), but an unknown DTD from the network is a sign of trouble
+        raise XmlError("XML", f"DOCTYPE names an unknown DTD {docinfo.public_id or system!r}", None, where)
     return root
 
 
