@@ -194,14 +194,12 @@ def tnds_xml_text(tree_element: Element) -> str:
     return etree.tostring(element_to_xml(tree_element), encoding="unicode")
 
 
-def expand_embedded_tnds(root: Element, *, xml_text: bool = False) -> Element:
+def expand_embedded_tnds(root: Element, *, xml_text: bool = False, copy: bool = True) -> Element:
     """A copy of a SyncML element tree with every embedded WBXML TNDS (opaque Data under Meta Type
     application/vnd.syncml.dmtnds+wbxml) decoded into XML elements and the Type rewritten to +xml —
     the form ``wbxml2xml`` prints. ``xml_text=True`` also turns TNDS carried as XML text (+xml) into
-    elements, for ``cardboot message decode``."""
-    import copy
-
-    out = copy.deepcopy(root)
+    elements, for ``cardboot message decode``. ``copy=False`` changes ``root`` itself."""
+    out = root.copy() if copy else root
     work = [out]
     while work:
         e = work.pop()
@@ -218,5 +216,32 @@ def expand_embedded_tnds(root: Element, *, xml_text: bool = False) -> Element:
                 from ..wbxml.xml import element_from_xml, parse_xml
 
                 data.children = [element_from_xml(parse_xml(data.text, where="TNDS in Data"))]
+            continue  # nothing to expand below an Item
         work.extend(e.elements())
     return out
+
+
+def embed_tnds(root: Element, *, wbxml_version: int = 0x02) -> Element:
+    """The inverse of :func:`expand_embedded_tnds`, changing ``root`` in place: every TNDS ``MgmtTree``
+    written as XML inside Data is encoded as an embedded WBXML document and its Meta Type set to +wbxml
+    (what ``xml2wbxml`` does)."""
+    work = [root]
+    while work:
+        e = work.pop()
+        if e.tag == "Item":
+            data = e.first("Data")
+            tree = data.first("MgmtTree") if data is not None else None
+            if tree is not None:
+                data.children = [codec.encode(tree, version=wbxml_version, language=DMDDF12)]
+                meta = e.first("Meta")
+                if meta is None:
+                    meta = Element("Meta", NS_SYNCML12)
+                    e.children.insert(len(e.elements("Target")) + len(e.elements("Source")), meta)
+                typ = meta.first("Type")
+                if typ is None:
+                    meta.children.append(Element("Type", NS_METINF, [TNDS_WBXML]))
+                else:
+                    typ.children = [TNDS_WBXML]
+            continue
+        work.extend(e.elements())
+    return root

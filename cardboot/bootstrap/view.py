@@ -3,8 +3,6 @@ for display (AAuthSecret values and Cred data show as ``****`` unless the user a
 
 from __future__ import annotations
 
-import copy
-
 from ..secret import MASK
 from ..wbxml.codec import Element
 from .syncml import Message
@@ -48,7 +46,7 @@ def _show(key: str, value: str) -> str:
 
 def mask_secrets(root: Element) -> Element:
     """A copy of a SyncML/TNDS element tree with secret values replaced by ``****``."""
-    out = copy.deepcopy(root)
+    out = root.copy()
     work = [out]
     while work:
         e = work.pop()

@@ -6,13 +6,13 @@ import json
 
 from ..bench.read_bootstrap import bench_read_bootstrap
 
-BENCHES = ("read", "pcsc")
+BENCHES = ("read", "wbxml", "pcsc")
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("bench", help="measure APDU counts, host overhead and PC/SC round trips")
     p.add_argument("names", nargs="*", choices=[*BENCHES, []], metavar="NAME",
-                   help="read (bootstrap read on in-process cards), pcsc (round trips through pcscd+vpcd; "
+                   help="read (bootstrap read on in-process cards), wbxml (codec against libwbxml), pcsc (round trips through pcscd+vpcd; "
                    "needs root or a running pcscd with vpcd); default: both")
     p.add_argument("--rounds", type=int, default=200, help="repetitions to average over (default 200)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -45,11 +45,26 @@ def _print_pcsc(results) -> None:
               f"{r.cardboot_host_us:>7}")
 
 
+def _print_wbxml(size: int, results) -> None:
+    print(f"\nbootstrap message codec, {size}-byte WBXML (dm-bootstrap, embedded TNDS), microseconds")
+    header = f"{'operation':<22} {'implementation':<22} {'us':>9} {'x libwbxml':>10}"
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        ratio = "" if r.ratio_to_libwbxml is None else r.ratio_to_libwbxml
+        print(f"{r.operation:<22} {r.implementation:<22} {r.us:>9} {ratio:>10}")
+
+
 def run(args) -> int:
     names = args.names or list(BENCHES)
     out: dict = {}
     if "read" in names:
         out["read_bootstrap"] = bench_read_bootstrap(max(1, args.rounds))
+    if "wbxml" in names:
+        from ..bench.wbxml_codec import bench_wbxml
+
+        size, out["wbxml_codec"] = bench_wbxml(max(1, args.rounds))
+        out["wbxml_message_bytes"] = size
     if "pcsc" in names:
         from vsim.pcscd import PcscdUnavailable
 
@@ -61,11 +76,13 @@ def run(args) -> int:
         except PcscdUnavailable as e:
             out["pcsc_roundtrip_skipped"] = str(e)
     if args.json:
-        print(json.dumps({k: (v if isinstance(v, str) else [r.as_dict() for r in v]) for k, v in out.items()},
+        print(json.dumps({k: (v if isinstance(v, (str, int)) else [r.as_dict() for r in v]) for k, v in out.items()},
                          indent=2))
         return 0
     if "read_bootstrap" in out:
         _print_read(out["read_bootstrap"])
+    if "wbxml_codec" in out:
+        _print_wbxml(out["wbxml_message_bytes"], out["wbxml_codec"])
     if "pcsc_roundtrip" in out:
         _print_pcsc(out["pcsc_roundtrip"])
     if "pcsc_roundtrip_skipped" in out:

@@ -38,13 +38,18 @@ MAX_SIZE = 1 << 20
 MAX_ELEMENTS = 200_000
 
 
-@dataclass
 class Element:
     """An element: its tag, its namespace (the code page's) and children: elements, text, opaque bytes."""
 
-    tag: str
-    namespace: str
-    children: list = field(default_factory=list)
+    __slots__ = ("tag", "namespace", "children")
+
+    def __init__(self, tag: str, namespace: str, children: list | None = None):
+        self.tag = tag
+        self.namespace = namespace
+        self.children = [] if children is None else children
+
+    def __repr__(self) -> str:
+        return f"Element({self.tag!r}, {self.namespace!r}, {len(self.children)} children)"
 
     def elements(self, tag: str | None = None) -> list["Element"]:
         return [c for c in self.children if isinstance(c, Element) and (tag is None or c.tag == tag)]
@@ -66,6 +71,21 @@ class Element:
                 out.append(c.decode("utf-8", "replace"))
         return "".join(out)
 
+    def copy(self) -> "Element":
+        """A deep copy (iterative and much faster than copy.deepcopy)."""
+        top = Element(self.tag, self.namespace, [])
+        work = [(self, top)]
+        while work:
+            src, dst = work.pop()
+            for c in src.children:
+                if isinstance(c, Element):
+                    n = Element(c.tag, c.namespace, [])
+                    dst.children.append(n)
+                    work.append((c, n))
+                else:
+                    dst.children.append(c)
+        return top
+
     def add(self, child) -> "Element":
         self.children.append(child)
         return child if isinstance(child, Element) else self
@@ -81,6 +101,22 @@ class Document:
 
 
 # --- decoding ------------------------------------------------------------------------------------------
+
+_TAG_TABLES: dict[int, list] = {}
+
+
+def _tag_table(page: CodePage) -> list:
+    """256 entries: the tag name for each byte that is a known tag token without attributes, else None."""
+    key = id(page)
+    table = _TAG_TABLES.get(key)
+    if table is None:
+        table = [None] * 256
+        for token, name in page.tags.items():
+            table[token] = name
+            table[token | 0x40] = name
+        _TAG_TABLES[key] = table
+    return table
+
 
 class _Reader:
     __slots__ = ("data", "pos", "where")
@@ -169,81 +205,114 @@ def decode(data: bytes, *, where: str = "", trailing: str = "error", max_depth: 
     assert lang is not None
 
     page: CodePage = lang.pages[0]
+    tags, ns = _tag_table(page), page.namespace
     stack: list[Element] = []
     root: Element | None = None
     count = 0
     buf = r.data
     n = len(buf)
-    while r.pos < n:
-        at = r.pos
-        tok = buf[at]
-        r.pos += 1
-        if tok == SWITCH_PAGE:
-            number = r.byte("code page number")
-            found = lang.page(number)
-            if found is None:
-                raise r.fail(f"unknown code page {number} for {lang.name}", at)
-            page = found
-            continue
-        if tok == END:
-            if not stack:
-                raise r.fail("END without an open element", at)
-            stack.pop()
-            if not stack:
-                break
-            continue
-        if tok in (ENTITY, STR_I, STR_T, OPAQUE):
-            if not stack:
-                raise r.fail(f"content token {tok:02X} outside the root element", at)
-            parent = stack[-1]
+    pos = r.pos
+    find = buf.find
+    append = None  # the open element's children.append
+    try:
+        while pos < n:
+            tok = buf[pos]
+            pos += 1
+            name = tags[tok]
+            if name is not None:  # the common case: a known tag without attributes
+                element = Element(name, ns)
+                count += 1
+                if count > max_elements:
+                    r.pos = pos - 1
+                    raise r.fail(f"more than {max_elements} elements")
+                if append is not None:
+                    append(element)
+                elif root is None:
+                    root = element
+                else:
+                    r.pos = pos - 1
+                    raise r.fail("a second root element")
+                if tok & 0x40:
+                    stack.append(element)
+                    append = element.children.append
+                    if len(stack) > max_depth:
+                        r.pos = pos - 1
+                        raise r.fail(f"nesting deeper than {max_depth}")
+                elif append is None:
+                    break
+                continue
             if tok == STR_I:
-                end = buf.find(b"\x00", r.pos)
+                if append is None:
+                    r.pos = pos - 1
+                    raise r.fail("content token 03 outside the root element")
+                end = find(b"\x00", pos)
                 if end < 0:
-                    raise r.fail("truncated: inline string (STR_I) not terminated", at)
+                    r.pos = pos - 1
+                    raise r.fail("truncated: inline string (STR_I) not terminated")
                 try:
-                    parent.children.append(buf[r.pos:end].decode(encoding))
+                    append(buf[pos:end].decode(encoding))
                 except UnicodeDecodeError as e:
-                    raise r.fail(f"inline string is not valid {encoding} ({e.reason})", r.pos + e.start) from None
-                r.pos = end + 1
-            elif tok == STR_T:
-                parent.children.append(_table_string(table, r.mb("string table reference"), encoding, r, at))
-            elif tok == OPAQUE:
-                parent.children.append(r.take(r.mb("opaque length"), "opaque data"))
-            else:
-                code = r.mb("entity")
-                if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-                    raise r.fail(f"entity {code:#x} is not a character", at)
-                parent.children.append(chr(code))
-            continue
-        if tok in (PI, LITERAL_A, LITERAL_AC) or tok in EXT_I or tok in EXT_T or tok in EXT:
-            raise r.fail(f"token {tok:02X} (PI, extension or attributes) is not used by SyncML/TNDS", at)
-        if tok in (LITERAL, LITERAL_C):
-            name = _table_string(table, r.mb("literal tag name"), encoding, r, at)
-            element = Element(name, page.namespace)
-            has_content = tok == LITERAL_C
-        else:
-            if tok & 0x80:
+                    raise r.fail(f"inline string is not valid {encoding} ({e.reason})", pos + e.start) from None
+                pos = end + 1
+                continue
+            if tok == END:
+                if not stack:
+                    r.pos = pos - 1
+                    raise r.fail("END without an open element")
+                stack.pop()
+                if not stack:
+                    break
+                append = stack[-1].children.append
+                continue
+            r.pos = pos
+            at = pos - 1
+            if tok == SWITCH_PAGE:
+                number = r.byte("code page number")
+                found = lang.page(number)
+                if found is None:
+                    raise r.fail(f"unknown code page {number} for {lang.name}", at)
+                page = found
+                tags, ns = _tag_table(page), page.namespace
+            elif tok in (ENTITY, STR_T, OPAQUE):
+                if not stack:
+                    raise r.fail(f"content token {tok:02X} outside the root element", at)
+                parent = stack[-1]
+                if tok == STR_T:
+                    parent.children.append(_table_string(table, r.mb("string table reference"), encoding, r, at))
+                elif tok == OPAQUE:
+                    parent.children.append(r.take(r.mb("opaque length"), "opaque data"))
+                else:
+                    code = r.mb("entity")
+                    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+                        raise r.fail(f"entity {code:#x} is not a character", at)
+                    parent.children.append(chr(code))
+            elif tok in (LITERAL, LITERAL_C):
+                element = Element(_table_string(table, r.mb("literal tag name"), encoding, r, at), ns)
+                count += 1
+                if stack:
+                    stack[-1].children.append(element)
+                elif root is None:
+                    root = element
+                else:
+                    raise r.fail("a second root element", at)
+                if tok == LITERAL_C:
+                    if len(stack) >= max_depth:
+                        raise r.fail(f"nesting deeper than {max_depth}", at)
+                    stack.append(element)
+                    append = element.children.append
+                elif not stack:
+                    pos = r.pos
+                    break
+            elif tok in (PI, LITERAL_A, LITERAL_AC) or tok in EXT_I or tok in EXT_T or tok in EXT:
+                raise r.fail(f"token {tok:02X} (PI, extension or attributes) is not used by SyncML/TNDS", at)
+            elif tok & 0x80:
                 raise r.fail(f"tag {tok:02X} has attributes, which SyncML/TNDS do not use", at)
-            name = page.tags.get(tok & 0x3F)
-            if name is None:
+            else:
                 raise r.fail(f"unknown tag token {tok & 0x3F:02X} on code page {page.number} ({page.namespace})", at)
-            element = Element(name, page.namespace)
-            has_content = bool(tok & 0x40)
-        count += 1
-        if count > max_elements:
-            raise r.fail(f"more than {max_elements} elements", at)
-        if stack:
-            stack[-1].children.append(element)
-        elif root is None:
-            root = element
-        else:
-            raise r.fail("a second root element", at)
-        if has_content:
-            if len(stack) >= max_depth:
-                raise r.fail(f"nesting deeper than {max_depth}", at)
-            stack.append(element)
-        elif not stack:
-            break
+            pos = r.pos
+    finally:
+        r.pos = max(r.pos, pos) if pos <= n else n
+    r.pos = pos
     if root is None:
         raise r.fail("no root element")
     if stack:
@@ -325,39 +394,41 @@ def encode(doc: Document | Element, *, version: int | None = None, language: Lan
         out += mb_u_int32(lang.public_id)
     out += mb_u_int32(UTF8) + mb_u_int32(len(table)) + table
 
-    current = 0
-    # iterative pre-order walk: ("e", element), ("t", text, opaque) and ("end",) items
-    stack: list[tuple] = [("e", root)]
-    while stack:
-        item = stack.pop()
-        kind = item[0]
-        if kind == "end":
-            out.append(END)
-            continue
-        if kind == "t":
-            _write_text(out, item[1], item[2], offsets)
-            continue
-        e = item[1]
-        page = lang.page_for(e.namespace)
-        if page is None:
-            raise WbxmlError("WBXML", f"namespace {e.namespace!r} of <{e.tag}> has no code page in {lang.name}",
-                             None)
-        token = page.tokens.get(e.tag)
-        if token is None:
-            raise WbxmlError("WBXML", f"<{e.tag}> has no token on code page {page.number} ({page.namespace})",
-                             None)
-        if page.number != current:
-            out += bytes((SWITCH_PAGE, page.number))
-            current = page.number
-        if not e.children:
-            out.append(token)
-            continue
-        out.append(token | 0x40)
-        stack.append(("end",))
-        opaque = e.tag in opaque_tags
-        for c in reversed(e.children):
-            stack.append(("e", c) if isinstance(c, Element) else ("t", c, opaque))
+    pages = {p.namespace: p for p in lang.pages}
+    state = [0]  # the current code page
+    _encode_element(root, out, pages, lang, opaque_tags, offsets, state, 0)
     return bytes(out)
+
+
+def _encode_element(e: Element, out: bytearray, pages: dict, lang: Language, opaque_tags, offsets, state,
+                    depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise WbxmlError("WBXML", f"element tree deeper than {MAX_DEPTH}", None)
+    page = pages.get(e.namespace)
+    if page is None:
+        raise WbxmlError("WBXML", f"namespace {e.namespace!r} of <{e.tag}> has no code page in {lang.name}", None)
+    token = page.tokens.get(e.tag)
+    if token is None:
+        raise WbxmlError("WBXML", f"<{e.tag}> has no token on code page {page.number} ({page.namespace})", None)
+    if page.number != state[0]:
+        out += bytes((SWITCH_PAGE, page.number))
+        state[0] = page.number
+    children = e.children
+    if not children:
+        out.append(token)
+        return
+    out.append(token | 0x40)
+    opaque = e.tag in opaque_tags
+    for c in children:
+        if c.__class__ is Element:
+            _encode_element(c, out, pages, lang, opaque_tags, offsets, state, depth + 1)
+        elif c.__class__ is str and not opaque and c not in offsets and "\x00" not in c:
+            out.append(STR_I)
+            out += c.encode("utf-8")
+            out.append(0)
+        else:
+            _write_text(out, c, opaque, offsets)
+    out.append(END)
 
 
 def _write_text(out: bytearray, c, opaque: bool, offsets: dict[str, int]) -> None:

@@ -161,3 +161,14 @@ def test_mutated_messages_only_raise_typed_errors(boot, data):
 
 
 _ = element_to_message
+
+
+def test_embed_is_the_inverse_of_expand(boot):
+    from cardboot.bootstrap.syncml import embed_tnds, expand_embedded_tnds
+    from cardboot.wbxml import encode
+    from cardboot.wbxml.xml import canonical
+
+    data = encode_message(build_message(boot, "tnds-wbxml"))
+    expanded = expand_embedded_tnds(decode(data).root)
+    again = encode(embed_tnds(expanded.copy()))
+    assert again == data and canonical(decode(again).root) == canonical(decode(data).root)
