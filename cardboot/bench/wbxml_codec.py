@@ -56,35 +56,30 @@ class _LibWbxml:
         self.libc = ctypes.CDLL(ctypes.util.find_library("c"))
         self.libc.free.argtypes = [ctypes.c_void_p]
 
-    def wbxml2xml(self, data: bytes) -> bytes:
+    def _convert(self, direction: str, data: bytes) -> bytes:
+        """Run libwbxml's ``wbxml_conv_<direction>_{create,run,destroy}`` on ``data``."""
+        create = getattr(self.lib, f"wbxml_conv_{direction}_create")
+        run = getattr(self.lib, f"wbxml_conv_{direction}_run")
+        destroy = getattr(self.lib, f"wbxml_conv_{direction}_destroy")
         conv = ctypes.c_void_p()
-        if self.lib.wbxml_conv_wbxml2xml_create(ctypes.byref(conv)) != 0:
-            raise RuntimeError("wbxml_conv_wbxml2xml_create failed")
+        if create(ctypes.byref(conv)) != 0:
+            raise RuntimeError(f"wbxml_conv_{direction}_create failed")
         out, out_len = ctypes.c_void_p(), ctypes.c_uint32()
         try:
-            rc = self.lib.wbxml_conv_wbxml2xml_run(conv, data, len(data), ctypes.byref(out), ctypes.byref(out_len))
+            rc = run(conv, data, len(data), ctypes.byref(out), ctypes.byref(out_len))
             if rc != 0:
-                raise RuntimeError(f"wbxml2xml failed ({rc})")
+                raise RuntimeError(f"{direction} failed ({rc})")
             result = ctypes.string_at(out, out_len.value)
             self.libc.free(out)
             return result
         finally:
-            self.lib.wbxml_conv_wbxml2xml_destroy(conv)
+            destroy(conv)
+
+    def wbxml2xml(self, data: bytes) -> bytes:
+        return self._convert("wbxml2xml", data)
 
     def xml2wbxml(self, xml: bytes) -> bytes:
-        conv = ctypes.c_void_p()
-        if self.lib.wbxml_conv_xml2wbxml_create(ctypes.byref(conv)) != 0:
-            raise RuntimeError("wbxml_conv_xml2wbxml_create failed")
-        out, out_len = ctypes.c_void_p(), ctypes.c_uint32()
-        try:
-            rc = self.lib.wbxml_conv_xml2wbxml_run(conv, xml, len(xml), ctypes.byref(out), ctypes.byref(out_len))
-            if rc != 0:
-                raise RuntimeError(f"xml2wbxml failed ({rc})")
-            result = ctypes.string_at(out, out_len.value)
-            self.libc.free(out)
-            return result
-        finally:
-            self.lib.wbxml_conv_xml2wbxml_destroy(conv)
+        return self._convert("xml2wbxml", xml)
 
 
 def sample_message() -> bytes:
