@@ -185,6 +185,13 @@ class VerifyMismatchError(CardbootError):
         super().__init__(f"{where}: read-back differs from what was written at byte {offset} "
                          f"(wrote {wrote:02X}, card has {read:02X})")
 
+    @classmethod
+    def empty(cls, where: str) -> "VerifyMismatchError":
+        err = cls.__new__(cls)
+        err.where, err.offset = where, 0
+        CardbootError.__init__(err, f"{where}: the card holds no message (all FF)")
+        return err
+
 
 class Asn1Error(DecodeError):
     """Malformed DER/BER in a PKCS#15 file (truncated, bad length, wrong tag, nesting too deep)."""
@@ -203,3 +210,14 @@ class MessageError(CardbootError):
     """A bootstrap message or template cannot be built as asked (missing variable, bad value)."""
 
     exit_code = ExitCode.VALIDATION
+
+
+class MessageTooBigError(CardbootError):
+    """The bootstrap message does not fit EF DM_Bootstrap."""
+
+    exit_code = ExitCode.VALIDATION
+
+    def __init__(self, size: int, capacity: int, where: str):
+        self.size = size
+        self.capacity = capacity
+        super().__init__(f"message of {size} bytes does not fit {where} ({capacity} bytes)")

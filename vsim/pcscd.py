@@ -8,9 +8,11 @@ fixed socket, so two pcscd cannot run side by side.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -129,3 +131,21 @@ class PcscdService:
         if self.confdir:
             shutil.rmtree(self.confdir, ignore_errors=True)
             self.confdir = None
+
+
+@contextlib.contextmanager
+def served_card(profile: str, reader: str, port: int = 35963, extra: tuple[str, ...] = (), timeout: float = 15.0):
+    """Run ``cardboot vsim serve --profile PROFILE`` as its own process until the card shows in ``reader``;
+    stop it (SIGTERM) and wait for the card to leave on exit."""
+    from .vpcd import wait_for
+
+    proc = subprocess.Popen([sys.executable, "-m", "cardboot.cli.main", "vsim", "serve", "--profile", profile,
+                             "--port", str(port), *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if not wait_for(lambda: card_present(reader), timeout):
+            raise PcscdUnavailable(f"the virtual card {profile} did not appear in {reader}")
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        wait_for(lambda: not card_present(reader), 5)

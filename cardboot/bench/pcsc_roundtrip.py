@@ -93,12 +93,7 @@ def bench_pcsc_roundtrip(rounds: int = 1000, slow_rounds: int = 40, port: int = 
 
     The virtual card runs in its own process (``cardboot vsim serve``), as it would for any PC/SC client,
     so the measurement does not share a GIL with it."""
-    import subprocess
-    import sys
-
-    from vsim.pcscd import PcscdService
-    from vsim.pcscd import card_present as _card_present
-    from vsim.vpcd import wait_for
+    from vsim.pcscd import PcscdService, served_card
 
     service = PcscdService(port)
     results = []
@@ -106,20 +101,10 @@ def bench_pcsc_roundtrip(rounds: int = 1000, slow_rounds: int = 40, port: int = 
         names = service.ensure()
         reader = names[0]
         for fast in (True, False):
-            cmd = [sys.executable, "-m", "cardboot.cli.main", "vsim", "serve", "--profile", "uicc",
-                   "--port", str(port)]
-            if not fast:
-                cmd += ["--no-quickack", "--no-nodelay"]
-            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            try:
-                if not wait_for(lambda: _card_present(reader), 15):
-                    raise RuntimeError("the virtual card did not appear in the reader")
+            extra = () if fast else ("--no-quickack", "--no-nodelay")
+            with served_card("uicc", reader, port, extra):
                 label = "NODELAY+QUICKACK" if fast else "neither"
                 results.append(_measure(reader, rounds if fast else slow_rounds, label))
-            finally:
-                proc.terminate()
-                proc.wait(timeout=10)
-                wait_for(lambda: not _card_present(reader), 5)
     finally:
         service.stop()
     return results

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import CardFileNotFoundError, UsageError
+from ..errors import CardFileNotFoundError, TransportError, UsageError
 from .efdir import PKCS15_AID, Application, decode_efdir
 from .files import FileAccess
 from .path import CURRENT_ADF, MF, FilePath, path_str
@@ -49,8 +49,12 @@ class AppSession:
         return self.root + p
 
     def close(self) -> None:
+        """Close the logical channel. A card that is gone took its channels with it: no error then."""
         if isinstance(self.files, UiccChannel) and isinstance(self.card, UiccCard) and self.files is not self.card:
-            self.card.close_channel(self.files)
+            try:
+                self.card.close_channel(self.files)
+            except TransportError:
+                self.files.closed = True
 
 
 def open_application(card: FileAccess, aid: bytes = PKCS15_AID, apps: list[Application] | None = None) -> AppSession:
@@ -72,7 +76,10 @@ def open_application(card: FileAccess, aid: bytes = PKCS15_AID, apps: list[Appli
         try:
             channel.select_aid(app.aid, info=False)
         except BaseException:
-            card.close_channel(channel)
+            try:
+                card.close_channel(channel)
+            except TransportError:
+                pass  # the card is gone, and the channel with it
             raise
         return AppSession(app, channel, (CURRENT_ADF,), card)
     raise UsageError(f"cannot open an application on {type(card).__name__}")

@@ -31,10 +31,11 @@ def connect_card(transport: Transport, family: str | None = None, trace: Trace |
         atr = transport.atr
     if family not in (None, "sim", "uicc"):
         raise UsageError(f"card family must be 'sim' or 'uicc', not {family!r}")
+    fresh = transport.fresh
     if family == "sim":
-        return SimCard(ApduExchange(transport, CardFamily.SIM, trace), atr)
+        return SimCard(ApduExchange(transport, CardFamily.SIM, trace), atr, fresh)
     exchange = ApduExchange(transport, CardFamily.UICC, trace)
-    card = UiccCard(exchange, atr)
+    card = UiccCard(exchange, atr, fresh)
     if family == "uicc":
         return card
     try:
@@ -47,4 +48,4 @@ def connect_card(transport: Transport, family: str | None = None, trace: Trace |
                 return card  # a UICC without EF.DIR
             raise
     exchange.family = CardFamily.SIM
-    return SimCard(exchange, atr)
+    return SimCard(exchange, atr, fresh)

@@ -22,6 +22,22 @@ def key_ref_name(ref: int) -> str:
     return _KEY_NAMES.get(ref, f"KEY{ref:02X}")
 
 
+def key_ref_from_name(name: str) -> int | None:
+    """The key reference an access condition names ('ADM1' → 0x0A, 'PIN1' → 0x01, 'CHV1' → 0x01), or None
+    for ALW / NEV / anything that is not a single key."""
+    if name in ("CHV1", "CHV2"):
+        return int(name[-1])
+    for ref, n in _KEY_NAMES.items():
+        if n == name:
+            return ref
+    if name.startswith("KEY") and len(name) == 5:
+        try:
+            return int(name[3:], 16)
+        except ValueError:
+            return None
+    return None
+
+
 def sim_chv_name(ref: int) -> str:
     """Name on a SIM: CHV1, CHV2, ADM1..; TS 51.011 9.3 numbers CHV1=01, CHV2=02."""
     if ref in (1, 2):

@@ -52,11 +52,12 @@ class SimCard(FileAccess):
     family = CardFamily.SIM
     cla = SIM_CLA
 
-    def __init__(self, exchange: ApduExchange, atr: bytes = b""):
+    def __init__(self, exchange: ApduExchange, atr: bytes = b"", fresh: bool = True):
         super().__init__()
         self.exchange = exchange
         self.atr = atr
-        self._current = (MF,)  # after the ATR the MF is selected (TS 51.011 8.1)
+        # after the ATR the MF is selected (TS 51.011 8.1); a card an earlier session used may be anywhere
+        self._current = (MF,) if fresh else None
 
     def _send_select(self, fid: int, fetch: bool):
         cmd = CommandApdu(SIM_CLA, 0xA4, 0x00, 0x00, fid.to_bytes(2, "big"), name=f"SELECT {fid:04X}")

@@ -104,10 +104,11 @@ class UiccChannel(FileAccess):
 class UiccCard(UiccChannel):
     """A UICC; the object itself is the basic channel (0) and opens further logical channels."""
 
-    def __init__(self, exchange: ApduExchange, atr: bytes = b""):
+    def __init__(self, exchange: ApduExchange, atr: bytes = b"", fresh: bool = True):
         super().__init__(exchange, 0)
         self.atr = atr
-        self._current = (MF,)  # after the ATR the MF is selected on the basic channel
+        # after the ATR the MF is selected on the basic channel; otherwise the first SELECT goes by path
+        self._current = (MF,) if fresh else None
         self.channels: dict[int, UiccChannel] = {}
 
     def open_channel(self) -> UiccChannel:

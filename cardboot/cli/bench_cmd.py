@@ -6,13 +6,13 @@ import json
 
 from ..bench.read_bootstrap import bench_read_bootstrap
 
-BENCHES = ("read", "wbxml", "pcsc")
+BENCHES = ("read", "provision", "wbxml", "pcsc")
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("bench", help="measure APDU counts, host overhead and PC/SC round trips")
     p.add_argument("names", nargs="*", choices=[*BENCHES, []], metavar="NAME",
-                   help="read (bootstrap read on in-process cards), wbxml (codec against libwbxml), pcsc (round trips through pcscd+vpcd; "
+                   help="read (bootstrap read on in-process cards), provision (read / write+verify APDUs), wbxml (codec against libwbxml), pcsc (round trips through pcscd+vpcd; "
                    "needs root or a running pcscd with vpcd); default: both")
     p.add_argument("--rounds", type=int, default=200, help="repetitions to average over (default 200)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -60,6 +60,10 @@ def run(args) -> int:
     out: dict = {}
     if "read" in names:
         out["read_bootstrap"] = bench_read_bootstrap(max(1, args.rounds))
+    if "provision" in names:
+        from ..bench.provision import bench_provision
+
+        out["provision"] = bench_provision()
     if "wbxml" in names:
         from ..bench.wbxml_codec import bench_wbxml
 
@@ -70,9 +74,12 @@ def run(args) -> int:
 
         from ..bench.pcsc_roundtrip import bench_pcsc_roundtrip
 
+        from ..bench.provision import bench_pcsc_write
+
         try:
             out["pcsc_roundtrip"] = bench_pcsc_roundtrip(rounds=max(1, args.rounds) * 5,
                                                          slow_rounds=max(1, min(40, args.rounds)))
+            out["pcsc_write"] = bench_pcsc_write(rounds=max(3, min(50, args.rounds // 10)))
         except PcscdUnavailable as e:
             out["pcsc_roundtrip_skipped"] = str(e)
     if args.json:
@@ -81,10 +88,23 @@ def run(args) -> int:
         return 0
     if "read_bootstrap" in out:
         _print_read(out["read_bootstrap"])
+    if "provision" in out:
+        print("\nAPDUs on in-process cards (T=1): cold read and write + verify, against the spec minimum")
+        header = f"{'card':<5} {'message':>8} {'read':>5} {'min':>5} {'write+verify':>12} {'min':>5}"
+        print(header)
+        print("-" * len(header))
+        for r in out["provision"]:
+            print(f"{r.card:<5} {r.message_bytes:>8} {r.cold_read_apdus:>5} {r.cold_read_minimum:>5} "
+                  f"{r.write_verify_apdus:>12} {r.write_verify_minimum:>5}")
     if "wbxml_codec" in out:
         _print_wbxml(out["wbxml_message_bytes"], out["wbxml_codec"])
     if "pcsc_roundtrip" in out:
         _print_pcsc(out["pcsc_roundtrip"])
+    if "pcsc_write" in out:
+        print("\nwrite + verify per card through pcscd + vpcd (vsim serve process)")
+        for r in out["pcsc_write"]:
+            print(f"{r.card:<5} {r.message_bytes} bytes, {r.apdus} APDUs: {r.wall_ms_per_card} ms per card, "
+                  f"host {r.host_ms_per_card} ms ({r.host_ms_per_card / r.wall_ms_per_card:.0%}), {r.rounds} rounds")
     if "pcsc_roundtrip_skipped" in out:
         print(f"\npcsc: skipped ({out['pcsc_roundtrip_skipped']})")
     return 0

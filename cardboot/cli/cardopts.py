@@ -1,26 +1,71 @@
-"""Options shared by every command that talks to a card: which card, which protocol, tracing."""
+"""Options shared by every command that talks to a card: which card, which protocol, secrets, tracing."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import getpass
+import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..apdu import Trace
 from ..card import Card, connect_card
+from ..errors import UsageError
+from ..provision.access import Secrets
+from ..secret import Secret
 from ..transport.base import Transport
 
 
 def add_card_options(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--vsim", metavar="PROFILE", help="an in-process virtual card: built-in name (uicc, sim) "
-                       "or a profile TOML path (default: uicc)")
+    where.add_argument("--vsim", metavar="PROFILE[:STATE]", help="an in-process virtual card: built-in name "
+                       "(uicc, sim, uicc-private, sim-private) or a layout TOML path, optionally with a state "
+                       "file that keeps its content between runs (default: uicc)")
     where.add_argument("--reader", metavar="NAME|INDEX", help="a PC/SC reader by index or (part of its) name")
     parser.add_argument("--t0", action="store_true", help="virtual card: behave as T=0 (61xx/9Fxx procedure)")
     parser.add_argument("--protocol", choices=["any", "T=0", "T=1"], default="any", help="PC/SC protocol")
     parser.add_argument("--family", choices=["sim", "uicc"], help="skip detection (default: detect)")
     parser.add_argument("--trace", action="store_true", help="print the APDU trace (secrets shown as ****)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def add_secret_options(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("secrets (never on the command line itself)")
+    for kind, what in (("pin", "the PIN / CHV1"), ("adm", "the ADM key")):
+        g.add_argument(f"--{kind}-env", metavar="VAR", help=f"environment variable holding {what}")
+        g.add_argument(f"--{kind}-file", metavar="FILE", help=f"file holding {what} (first line)")
+        g.add_argument(f"--{kind}-prompt", action="store_true", help=f"ask for {what} (no echo)")
+    g.add_argument("--force-verify", action="store_true",
+                   help="VERIFY even when one wrong value would block the PIN, or the card hides the count")
+
+
+def _secret(args, kind: str) -> Secret | None:
+    env, file, prompt = (getattr(args, f"{kind}_env", None), getattr(args, f"{kind}_file", None),
+                         getattr(args, f"{kind}_prompt", False))
+    if env:
+        value = os.environ.get(env)
+        if value is None:
+            raise UsageError(f"environment variable {env} (--{kind}-env) is not set")
+        return Secret(value.strip())
+    if file:
+        try:
+            text = Path(file).read_text(encoding="utf-8").splitlines()
+        except OSError as e:
+            raise UsageError(f"cannot read --{kind}-file {file}: {e.strerror}") from None
+        if not text or not text[0].strip():
+            raise UsageError(f"--{kind}-file {file} is empty")
+        return Secret(text[0].strip())
+    if prompt:
+        if not sys.stdin.isatty():
+            raise UsageError(f"--{kind}-prompt needs a terminal")
+        return Secret(getpass.getpass(f"{kind.upper()}: "))
+    return None
+
+
+def secrets_from(args) -> Secrets:
+    return Secrets(pin=_secret(args, "pin"), adm=_secret(args, "adm"), force=bool(getattr(args, "force_verify", False)))
 
 
 @dataclass
@@ -37,11 +82,18 @@ def make_transport(args) -> tuple[Transport, str]:
 
         return PcscTransport(args.reader, args.protocol), f"reader {args.reader}"
     import vsim
+    from vsim.state import StateKeeper, load_state
+
     from ..transport.virtual import VirtualTransport
 
-    profile = args.vsim or "uicc"
+    spec = args.vsim or "uicc"
+    profile, _, state = spec.partition(":")
     card = vsim.load_card(profile, t0=args.t0)
-    return VirtualTransport(card, name=f"vsim:{profile}"), f"vsim {profile}"
+    after = None
+    if state:
+        load_state(card, state)
+        after = StateKeeper(card, state).after
+    return VirtualTransport(card, name=f"vsim:{profile}", after=after), f"vsim {profile}" + (f" ({state})" if state else "")
 
 
 @contextlib.contextmanager

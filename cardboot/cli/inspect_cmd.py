@@ -8,7 +8,7 @@ import json
 from ..card.path import path_str
 from ..provision.inspect import CardReport, inspect_card
 from ..pkcs15.aodf import RawAuthObject
-from .cardopts import add_card_options, open_card
+from .cardopts import add_card_options, add_secret_options, open_card, secrets_from
 
 FAMILY_TEXT = {"uicc": "UICC (ETSI TS 102 221)", "sim": "SIM (3GPP TS 51.011)"}
 
@@ -16,7 +16,7 @@ FAMILY_TEXT = {"uicc": "UICC (ETSI TS 102 221)", "sim": "SIM (3GPP TS 51.011)"}
 def add_parser(sub) -> None:
     p = sub.add_parser("inspect", help="show what is on a card (default: the built-in virtual UICC)")
     add_card_options(p)
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_secret_options(p)
     p.set_defaults(func=run)
 
 
@@ -64,6 +64,16 @@ def render(report: CardReport) -> str:
         lines.append(f"Bootstrap   {path_str(b.path)}, {b.size} bytes, {b.read_rule}")
         steps = ", ".join(f"{k} {v}" for k, v in report.lookup_apdus.items())
         lines.append(f"  lookup    {sum(report.lookup_apdus.values())} APDUs ({steps})")
+    c = report.content
+    if c:
+        if c["status"] == "message":
+            verdict = "valid" if c.get("valid") else "INVALID: " + "; ".join(c.get("findings", []))
+            lines.append(f"Content     {c['carrier']} message, WBXML {c.get('wbxml_version')}, {c['size']} bytes, "
+                         f"server {c.get('source')}, {verdict}")
+        elif c["status"] == "empty":
+            lines.append("Content     empty (all FF, D.4.3)")
+        else:
+            lines.append(f"Content     {c['status']}: {c.get('reason') or c.get('error')}")
     for e in report.errors:
         lines.append(f"Problem     {e}")
     lines.append(f"APDUs       {report.apdus}")
@@ -72,6 +82,7 @@ def render(report: CardReport) -> str:
 
 def run(args) -> int:
     with open_card(args) as ctx:
-        report = inspect_card(ctx.card, reader=ctx.source, protocol=ctx.transport.protocol)
+        report = inspect_card(ctx.card, reader=ctx.source, protocol=ctx.transport.protocol,
+                              secrets=secrets_from(args))
     print(json.dumps(report.as_dict(), indent=2) if args.json else render(report))
     return 0

@@ -12,7 +12,7 @@ import sys
 
 from .. import __version__
 from ..errors import CardbootError, ExitCode
-from . import bench_cmd, inspect_cmd, message_cmd, vsim_cmd
+from . import bench_cmd, inspect_cmd, message_cmd, provision_cmd, vsim_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="log APDUs (masked) and show tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     inspect_cmd.add_parser(sub)
+    provision_cmd.add_parsers(sub)
     bench_cmd.add_parser(sub)
     message_cmd.add_parser(sub)
     vsim_cmd.add_parser(sub)

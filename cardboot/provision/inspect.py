@@ -20,6 +20,10 @@ from ..pkcs15.locate import BootstrapLocation, _Stage, locate_bootstrap, open_pk
 from ..pkcs15.odf import OdfEntry
 from ..pkcs15.tokeninfo import DEFAULT_FID as TOKENINFO_FID
 from ..pkcs15.tokeninfo import TokenInfo, decode_tokeninfo
+from ..bootstrap.syncml import TNDS_WBXML, TNDS_XML
+from ..wbxml.codec import VERSIONS
+from .access import Secrets, read_key
+from .read import read_stored
 
 
 @dataclass
@@ -59,6 +63,7 @@ class CardReport:
     bootstrap: BootstrapLocation | None = None
     lookup_apdus: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    content: dict = field(default_factory=dict)
     apdus: int = 0
 
     def as_dict(self) -> dict:
@@ -76,6 +81,7 @@ class CardReport:
             "pkcs15": None,
             "bootstrap": None,
             "errors": self.errors,
+            "content": self.content,
             "apdus": self.apdus,
         }
         if self.pkcs15 is not None:
@@ -127,7 +133,7 @@ def _probe(files, role: str, path: FilePath, report: CardReport) -> FileInfo | N
     return info
 
 
-def inspect_card(card: Card, reader: str = "", protocol: str = "") -> CardReport:
+def inspect_card(card: Card, reader: str = "", protocol: str = "", secrets: Secrets | None = None) -> CardReport:
     """Read ATR, ICCID, EF.DIR and the PKCS#15 application, and locate the bootstrap (D.2.5 / D.3.5)."""
     start = card.exchange.count
     report = CardReport(card.family.value, reader, protocol, card.atr)
@@ -147,12 +153,36 @@ def inspect_card(card: Card, reader: str = "", protocol: str = "") -> CardReport
         report.errors.append(str(e))
     report.pkcs15 = next((a for a in report.applications if a.aid.startswith(PKCS15_AID)), None)
     if report.pkcs15 is not None:
-        _inspect_pkcs15(card, report, counts)
+        _inspect_pkcs15(card, report, counts, secrets or Secrets())
     report.apdus = card.exchange.count - start
     return report
 
 
-def _inspect_pkcs15(card: Card, report: CardReport, counts: dict[str, int]) -> None:
+def _content(card: Card, loc: BootstrapLocation, secrets: Secrets) -> dict:
+    """What EF DM_Bootstrap holds: empty, a message (decoded and validated), or why it was not read."""
+    key = read_key(loc)
+    if key is not None and secrets.pin is None:
+        return {"status": "not read", "reason": f"private: reading needs {loc.session.files.pin_name(key)} "
+                "(give --pin-env/--pin-file/--pin-prompt)"}
+    try:
+        stored = read_stored(card, secrets, location=loc)
+    except CardbootError as e:
+        return {"status": "not read", "reason": str(e)}
+    if stored.empty:
+        return {"status": "empty", "read_bytes": stored.read_bytes}
+    out = {"status": "message", "size": len(stored.data), "read_bytes": stored.read_bytes}
+    if stored.error:
+        out.update(status="malformed", error=stored.error)
+        return out
+    msg = stored.loaded.message
+    carriers = {i.type for _c, i in msg.items() if i.type}
+    out.update(wbxml_version=VERSIONS.get(stored.loaded.version), source=msg.header.source,
+               carrier="tnds-wbxml" if TNDS_WBXML in carriers else "tnds-xml" if TNDS_XML in carriers else "plain",
+               findings=[str(f) for f in stored.findings], valid=not stored.findings)
+    return out
+
+
+def _inspect_pkcs15(card: Card, report: CardReport, counts: dict[str, int], secrets: Secrets) -> None:
     session = open_pkcs15(card, report.applications, counts)
     try:
         files = session.files
@@ -168,6 +198,8 @@ def _inspect_pkcs15(card: Card, report: CardReport, counts: dict[str, int]) -> N
         except CardbootError as e:
             report.errors.append(str(e))
         report.lookup_apdus = dict(counts)
+        if report.bootstrap is not None:
+            report.content = _content(card, report.bootstrap, secrets)
         # Beyond the lookup: the other PKCS#15 files, for the listing
         from ..pkcs15.odf import DEFAULT_FID as ODF_FID
 

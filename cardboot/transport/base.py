@@ -24,6 +24,10 @@ class Transport(ABC):
     @abstractmethod
     def atr(self) -> bytes: ...
 
+    #: True when the card was just powered up or reset by this transport, so the MF is selected and no
+    #: logical channel is open; False when an earlier session may have left it anywhere.
+    fresh: bool = False
+
     @property
     def protocol(self) -> str:
         """'T=0' or 'T=1'."""

@@ -65,6 +65,21 @@ def resolve_reader(reader: str | int, readers: list[str] | None = None) -> str:
     raise ReaderNotFoundError(f"reader name {reader!r} is ambiguous: {', '.join(matches)}")
 
 
+def card_state(reader: str) -> tuple[bool, bytes]:
+    """(card present, ATR) for a reader, without connecting to the card."""
+    s = _need_scard()
+    ctx = _context()
+    try:
+        hr, states = s.SCardGetStatusChange(ctx, 0, [(reader, s.SCARD_STATE_UNAWARE)])
+        if hr != s.SCARD_S_SUCCESS:
+            return False, b""
+        _name, state, atr = states[0]
+        present = bool(state & s.SCARD_STATE_PRESENT)
+        return present, bytes(atr) if present else b""
+    finally:
+        s.SCardReleaseContext(ctx)
+
+
 _PROTOCOLS = {"T=0": "SCARD_PROTOCOL_T0", "T=1": "SCARD_PROTOCOL_T1", "any": None}
 
 
@@ -111,6 +126,7 @@ class PcscTransport(Transport):
             if hr != s.SCARD_S_SUCCESS:
                 self._raise(hr, "connect")
             self._card = card
+            self.fresh = False  # SCardConnect does not reset: an earlier session may have moved the card
             self._set_protocol(proto)
             self._read_atr()
         except BaseException:
@@ -149,6 +165,7 @@ class PcscTransport(Transport):
             self._raise(hr, "resetting the card")
         self._set_protocol(proto)
         self._read_atr()
+        self.fresh = True
         return self._atr
 
     @property

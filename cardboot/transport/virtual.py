@@ -12,9 +12,10 @@ from .base import Transport
 
 
 class VirtualTransport(Transport):
-    def __init__(self, card, name: str = "vsim"):
+    def __init__(self, card, name: str = "vsim", after=None):
         self.card = card
         self.name = name
+        self.after = after  # called with each C-APDU after the card answered (vsim's state keeper)
         self._atr: bytes | None = None
 
     def connect(self) -> None:
@@ -22,6 +23,7 @@ class VirtualTransport(Transport):
             self._atr = bytes(self.card.power_on())
         except ConnectionError as e:
             raise NoCardError(f"{self.name}: no card ({e})") from None
+        self.fresh = True
 
     def disconnect(self) -> None:
         if self._atr is not None:
@@ -29,6 +31,7 @@ class VirtualTransport(Transport):
         self._atr = None
 
     def reset(self) -> bytes:
+        self.fresh = True
         try:
             self._atr = bytes(self.card.reset())
         except ConnectionError as e:
@@ -49,7 +52,10 @@ class VirtualTransport(Transport):
         if self._atr is None:
             raise NoCardError(f"{self.name}: not connected")
         try:
-            return bytes(self.card.process(bytes(apdu)))
+            response = bytes(self.card.process(bytes(apdu)))
+            if self.after is not None:
+                self.after(apdu)
+            return response
         except ConnectionError as e:
             self._atr = None
             raise CardRemovedError(f"{self.name}: card removed during the command ({e})") from None

@@ -1,0 +1,179 @@
+"""``cardboot readers | read | write | verify | erase``: the bench's daily job on one card."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ..bootstrap.builder import build_message, encode_message
+from ..bootstrap.io import load_message_bytes, load_message_file
+from ..bootstrap.syncml import expand_embedded_tnds, message_to_element
+from ..bootstrap.template import load_bootstrap
+from ..bootstrap.validate import validate_message
+from ..bootstrap.view import diff, mask_secrets
+from ..card.path import path_str
+from ..errors import ExitCode, MessageError, UsageError, VerifyMismatchError
+from ..provision.read import read_stored
+from ..provision.write import erase_stored, write_stored
+from ..wbxml.xml import to_xml_bytes
+from .cardopts import add_card_options, add_secret_options, open_card, secrets_from
+from .message_cmd import VERSIONS
+
+
+def add_parsers(sub) -> None:
+    r = sub.add_parser("readers", help="list PC/SC readers, whether a card is in each, and its ATR")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=run_readers)
+
+    rd = sub.add_parser("read", help="read the stored bootstrap message (trimmed at its end)")
+    add_card_options(rd)
+    add_secret_options(rd)
+    rd.add_argument("--out", help="write the message here (default: print it decoded)")
+    rd.add_argument("--format", choices=["wbxml", "xml"], default=None, help="wbxml (default with --out) or xml")
+    rd.add_argument("--show-secrets", action="store_true", help="show AAuthSecret values in XML output")
+    rd.set_defaults(func=run_read)
+
+    w = sub.add_parser("write", help="write a bootstrap message, read it back and compare")
+    add_card_options(w)
+    add_secret_options(w)
+    src = w.add_mutually_exclusive_group(required=True)
+    src.add_argument("--message", help="a message file (WBXML or XML)")
+    src.add_argument("--template", help="a bootstrap template (built-in name or TOML path); needs --vars")
+    w.add_argument("--vars", help="TOML file with the template's variables")
+    w.add_argument("--carrier", choices=["plain", "tnds-xml", "tnds-wbxml"], default="tnds-wbxml")
+    w.add_argument("--wbxml-version", choices=sorted(VERSIONS), default="1.2")
+    w.add_argument("--pad-all", action="store_true", help="write FF through the whole EF, not only over the old message")
+    w.set_defaults(func=run_write)
+
+    v = sub.add_parser("verify", help="compare the card's message with a file, byte-wise and semantically")
+    add_card_options(v)
+    add_secret_options(v)
+    v.add_argument("--message", required=True)
+    v.set_defaults(func=run_verify)
+
+    e = sub.add_parser("erase", help="reset EF DM_Bootstrap to all FF (D.4.3), verified")
+    add_card_options(e)
+    add_secret_options(e)
+    e.set_defaults(func=run_erase)
+
+
+def _emit(args, payload: dict, text: str) -> None:
+    print(json.dumps(payload, indent=2) if getattr(args, "json", False) else text)
+
+
+def run_readers(args) -> int:
+    from ..transport.pcsc import card_state, list_readers
+
+    out = []
+    for name in list_readers():
+        present, atr = card_state(name)
+        out.append({"reader": name, "card": present, "atr": atr.hex().upper() if atr else None})
+    if args.json:
+        print(json.dumps(out, indent=2))
+    elif not out:
+        print("no PC/SC readers")
+    else:
+        for i, r in enumerate(out):
+            print(f"{i}: {r['reader']:<32} {'card ' + r['atr'] if r['card'] else 'no card'}")
+    return 0
+
+
+def _message_from_args(args) -> bytes:
+    version = VERSIONS[args.wbxml_version]
+    if args.message:
+        data = Path(args.message).read_bytes() if Path(args.message).exists() else None
+        if data is None:
+            raise UsageError(f"cannot read --message {args.message}")
+        loaded = load_message_bytes(data, args.message)
+        if loaded.wbxml is not None:
+            msg, wbxml = loaded.message, loaded.wbxml
+        else:  # XML given: encode it
+            msg = loaded.message
+            wbxml = encode_message(msg, wbxml_version=version)
+    else:
+        if not args.vars:
+            raise UsageError("--template needs --vars")
+        msg = build_message(load_bootstrap(args.template, args.vars), args.carrier)
+        wbxml = encode_message(msg, wbxml_version=version)
+    findings = validate_message(msg, encoded=wbxml)
+    if findings:
+        raise MessageError("refusing to write an invalid message: " + "; ".join(str(f) for f in findings))
+    return wbxml
+
+
+def run_write(args) -> int:
+    message = _message_from_args(args)
+    with open_card(args) as ctx:
+        result = write_stored(ctx.card, message, secrets_from(args), pad_all=args.pad_all)
+    loc = result.location
+    payload = {"status": "verified", "path": path_str(loc.path), "message_bytes": result.written,
+               "capacity": loc.size, "padded_bytes": result.padded, "previous_bytes": result.previous,
+               "apdus": result.apdus, "card": ctx.source}
+    _emit(args, payload, f"verified: {result.written}-byte message in {path_str(loc.path)} "
+                         f"({loc.size}-byte EF, {result.padded} bytes cleared to FF) on {ctx.source}, "
+                         f"{result.apdus} APDUs")
+    return 0
+
+
+def run_read(args) -> int:
+    with open_card(args) as ctx:
+        stored = read_stored(ctx.card, secrets_from(args))
+        stored.location.session.close()
+    if stored.empty:
+        _emit(args, {"status": "empty"}, "empty: EF DM_Bootstrap is all FF (D.4.3)")
+        return 0
+    fmt = args.format or ("wbxml" if args.out else "xml")
+    if stored.loaded is None:
+        raise MessageError(f"the stored content is not a bootstrap message: {stored.error}")
+    if fmt == "wbxml":
+        data = stored.data
+    else:
+        root = expand_embedded_tnds(stored.loaded.root, xml_text=True)
+        data = to_xml_bytes(root if args.show_secrets else mask_secrets(root))
+    if args.out:
+        Path(args.out).write_bytes(data)
+        _emit(args, {"status": "read", "bytes": len(stored.data), "out": args.out, "format": fmt,
+                     "findings": [str(f) for f in stored.findings]},
+              f"read {len(stored.data)}-byte message ({stored.read_bytes} bytes of the EF read) -> {args.out}")
+    elif args.json:
+        print(json.dumps({"status": "read", "bytes": len(stored.data), "format": fmt,
+                          "message": data.decode("utf-8") if fmt == "xml" else data.hex().upper()}, indent=2))
+    else:
+        sys.stdout.buffer.write(data)
+    for f in stored.findings:
+        print(f"warning: {f}", file=sys.stderr)
+    return 0
+
+
+def run_verify(args) -> int:
+    expected = load_message_file(args.message)
+    with open_card(args) as ctx:
+        stored = read_stored(ctx.card, secrets_from(args))
+        stored.location.session.close()
+    if stored.empty or stored.loaded is None:
+        raise VerifyMismatchError.empty(path_str(stored.location.path)) if stored.empty else \
+            MessageError(f"the stored content is not a bootstrap message: {stored.error}")
+    exp_bytes = expected.wbxml if expected.wbxml is not None else encode_message(expected.message)
+    same_bytes = stored.data == exp_bytes
+    changes = diff(expected.message, stored.loaded.message)
+    payload = {"bytes_equal": same_bytes, "semantic_equal": not changes, "differences": changes}
+    if same_bytes:
+        _emit(args, payload, f"verified: the card holds the same {len(exp_bytes)} bytes")
+        return 0
+    text = "\n".join([f"bytes differ ({len(stored.data)} on the card, {len(exp_bytes)} in the file); "
+                      + ("same content" if not changes else f"{len(changes)} semantic difference(s):")] + changes)
+    _emit(args, payload, text)
+    return 0 if not changes else ExitCode.MISMATCH
+
+
+def run_erase(args) -> int:
+    with open_card(args) as ctx:
+        result = erase_stored(ctx.card, secrets_from(args))
+    _emit(args, {"status": "erased", "path": path_str(result.location.path), "bytes": result.padded,
+                 "apdus": result.apdus}, f"erased: {path_str(result.location.path)} is all FF ({result.padded} bytes), "
+                                         f"verified, {result.apdus} APDUs")
+    return 0
+
+
+_ = message_to_element

@@ -1,0 +1,68 @@
+"""Read the stored bootstrap message (D.2.5 / D.3.5), trimmed at the WBXML document's real end.
+
+The EF is read in 256-byte chunks only as far as the message goes: after each chunk the bytes so far are
+decoded; a "truncated" answer asks for the next chunk, anything else ends the read. A first chunk of all
+FF is an empty EF (D.4.3). So a 1.6 KB message in a 4 KB EF costs 7 READ BINARYs, not 16.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..bootstrap.io import LoadedMessage, load_message_bytes
+from ..bootstrap.validate import Finding, validate_message
+from ..errors import CardbootError, WbxmlError
+from ..pkcs15.locate import BootstrapLocation, BootstrapRule, locate_bootstrap
+from ..wbxml import codec
+from .access import Secrets, present, read_key
+
+CHUNK = 256
+
+
+@dataclass
+class StoredMessage:
+    location: BootstrapLocation
+    data: bytes  # the message bytes, without padding
+    empty: bool
+    read_bytes: int  # how much of the EF was read
+    loaded: LoadedMessage | None = None
+    error: str = ""  # why the content could not be decoded
+    findings: list[Finding] = field(default_factory=list)
+
+
+def read_message_bytes(files, offset: int, size: int) -> tuple[bytes, int, bool]:
+    """(message bytes, bytes read, empty) reading chunk by chunk until the WBXML document ends."""
+    buf = b""
+    while len(buf) < size:
+        n = min(CHUNK, size - len(buf))
+        buf += files.read_binary(offset + len(buf), n)
+        if len(buf) <= CHUNK and set(buf) == {0xFF}:
+            return b"", len(buf), True
+        if buf[0] not in (0x01, 0x02, 0x03):
+            break  # not WBXML: read no further, the caller reports it
+        try:
+            doc = codec.decode(buf, trailing="ignore")
+            return buf[: doc.end], len(buf), False
+        except WbxmlError as e:
+            if not e.reason.startswith("truncated") or len(buf) >= size:
+                break
+    return buf.rstrip(b"\xff"), len(buf), False
+
+
+def read_stored(card, secrets: Secrets | None = None, rule: BootstrapRule | None = None,
+                location: BootstrapLocation | None = None) -> StoredMessage:
+    """Locate, VERIFY if the object needs it, read and decode. The caller closes ``location.session``."""
+    secrets = secrets or Secrets()
+    loc = location or locate_bootstrap(card, rule)
+    files = loc.session.files
+    present(files, read_key(loc), secrets, "reading the bootstrap message")
+    files.select(loc.path)
+    data, read_bytes, empty = read_message_bytes(files, loc.offset, loc.size)
+    stored = StoredMessage(loc, data, empty, read_bytes)
+    if not empty:
+        try:
+            stored.loaded = load_message_bytes(data, "EF DM_Bootstrap")
+            stored.findings = validate_message(stored.loaded.message, encoded=stored.loaded.wbxml, max_size=loc.size)
+        except CardbootError as e:
+            stored.error = str(e)
+    return stored
