@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cardboot.apdu.command import CommandApdu
+from cardboot.card.atr import atr_protocols  # noqa: F401  (re-exported for vsim.vpcd)
 from cardboot.errors import ApduFormatError
 
 from .fs import ALWAYS, DF, EF, MF_FID, NEVER, AccessCondition, Node
@@ -209,28 +210,3 @@ class VirtualCard:
     def files(self):
         return [n for n in self.mf.walk() if isinstance(n, EF)]
 
-
-def atr_protocols(atr: bytes) -> set[int]:
-    """Transmission protocols an ATR offers (ISO/IEC 7816-3 8.2: the low nibble of each TDi; T=0 when
-    there is no TD1). T=15 (global bytes) is not a protocol and is left out."""
-    if len(atr) < 2:
-        return {0}
-    protocols: set[int] = set()
-    y = atr[1] >> 4
-    i = 2
-    first = True
-    while True:
-        i += bin(y & 0x7).count("1")  # TA, TB, TC present
-        if not y & 0x8:  # no TD
-            break
-        if i >= len(atr):
-            break
-        td = atr[i]
-        i += 1
-        if td & 0x0F != 15:
-            protocols.add(td & 0x0F)
-        y = td >> 4
-        first = False
-    if not protocols and first:
-        protocols.add(0)
-    return protocols or {0}

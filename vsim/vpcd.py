@@ -18,7 +18,7 @@ import socket
 import threading
 import time
 
-from .card import atr_protocols
+from cardboot.card.atr import atr_protocols
 
 log = logging.getLogger("vsim.vpcd")
 

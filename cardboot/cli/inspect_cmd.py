@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from ..card.atr import describe_atr
 from ..card.path import path_str
 from ..provision.inspect import CardReport, inspect_card
 from ..pkcs15.aodf import RawAuthObject
@@ -28,7 +29,7 @@ def _flags(obj) -> str:
 def render(report: CardReport) -> str:
     lines = [
         f"Card        {FAMILY_TEXT.get(report.family, report.family)} on {report.reader}, {report.protocol}",
-        f"ATR         {report.atr.hex(' ').upper()}",
+        f"ATR         {report.atr.hex(' ').upper()} ({describe_atr(report.atr)})",
         f"ICCID       {report.iccid or '(no EF.ICCID)'}",
         f"EF.DIR      {len(report.applications)} application(s)",
     ]
