@@ -26,6 +26,14 @@ def card_from_profile(profile: CardProfile, t0: bool = False) -> VirtualCard:
     return cls(profile, t0=t0)
 
 
-def load_card(name_or_path: str | Path, t0: bool = False) -> VirtualCard:
-    """A virtual card from a layout (built-in name or TOML path)."""
-    return card_from_profile(load_profile(name_or_path), t0=t0)
+def load_card(name_or_path: str | Path, t0: bool = False, iccid: str | None = None) -> VirtualCard:
+    """A virtual card from a layout (built-in name or TOML path); ``iccid`` replaces EF.ICCID's content."""
+    card = card_from_profile(load_profile(name_or_path), t0=t0)
+    if iccid is not None:
+        from cardboot.card.iccid import encode_iccid
+
+        ef = card.mf.children.get(0x2FE2)
+        if ef is None:
+            raise ValueError(f"{name_or_path} has no EF.ICCID to put {iccid} in")
+        ef.data[:] = encode_iccid(iccid, ef.size)
+    return card

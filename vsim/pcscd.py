@@ -62,19 +62,32 @@ def vpcd_readers() -> list[str]:
     return [r for r in readers() or [] if r.startswith(READER_PREFIX)]
 
 
-def reader_conf(port: int, lib: str) -> str:
-    return (f'FRIENDLYNAME "{READER_PREFIX}"\nDEVICENAME /dev/null:0x{port:04X}\n'
+def slot_readers(names: list[str], port: int = 35963) -> dict[int, str]:
+    """vpcd port → reader name: entry k ("Virtual PCD" / "Virtual PCD k") serves ports port+2k, port+2k+1."""
+    out = {}
+    for name in names:
+        parts = name[len(READER_PREFIX):].split()
+        entry = int(parts[0]) if len(parts) == 3 else 0
+        slot = int(parts[-1])
+        out[port + 2 * entry + slot] = name
+    return out
+
+
+def reader_conf(port: int, lib: str, name: str = READER_PREFIX) -> str:
+    return (f'FRIENDLYNAME "{name}"\nDEVICENAME /dev/null:0x{port:04X}\n'
             f"LIBPATH {lib}\nCHANNELID 0x{port:04X}\n")
 
 
 class PcscdService:
     """``ensure()`` a pcscd with vpcd slots on ``port`` and ``port + 1``; ``stop()`` only what we started."""
 
-    def __init__(self, port: int = 35963, log_path: str | None = None):
+    def __init__(self, port: int = 35963, log_path: str | None = None, slots: int = 2):
         self.port = port
+        self.slots = slots
         self.log_path = log_path
         self.proc: subprocess.Popen | None = None
         self.confdir: str | None = None
+        self.workdir: str | None = None
         self._log = None
 
     @property
@@ -88,6 +101,9 @@ class PcscdService:
             if not vp:
                 raise PcscdUnavailable("a pcscd is running without the vpcd reader (stop it, or add "
                                        "/etc/reader.conf.d/vpcd from vsmartcard-vpcd)")
+            if len(vp) < self.slots:
+                raise PcscdUnavailable(f"the running pcscd has {len(vp)} vpcd readers, {self.slots} are needed: "
+                                       "stop it so that cardboot can start one with more")
             return vp
         exe = shutil.which("pcscd") or ("/usr/sbin/pcscd" if os.path.exists("/usr/sbin/pcscd") else None)
         if exe is None:
@@ -99,8 +115,17 @@ class PcscdService:
             raise PcscdUnavailable("starting pcscd needs root (its socket lives in /run/pcscd)")
         if PCSCD_SOCKET.exists():  # left over by a pcscd that was killed
             PCSCD_SOCKET.unlink()
-        self.confdir = tempfile.mkdtemp(prefix="vsim-pcscd-")
-        Path(self.confdir, "vpcd").write_text(reader_conf(self.port, lib))
+        self.workdir = tempfile.mkdtemp(prefix="vsim-pcscd-")
+        self.confdir = str(Path(self.workdir, "reader.conf.d"))  # pcscd parses every file in here
+        Path(self.confdir).mkdir()
+        # vpcd serves 2 slots per reader.conf entry; each further entry needs its own copy of the driver
+        # (entries sharing one .so overwrite each other's connections, see apdu-facts.md)
+        for k in range((self.slots + 1) // 2):
+            entry_lib = lib if k == 0 else str(Path(self.workdir, f"libifdvpcd-{k}.so"))
+            if k:
+                shutil.copy(lib, entry_lib)
+            name = READER_PREFIX if k == 0 else f"{READER_PREFIX} {k}"
+            Path(self.confdir, f"vpcd-{k}").write_text(reader_conf(self.port + 2 * k, entry_lib, name))
         self._log = open(self.log_path or os.devnull, "ab")
         self.proc = subprocess.Popen([exe, "-f", "-c", self.confdir], stdout=self._log, stderr=self._log,
                                      stdin=subprocess.DEVNULL)
@@ -110,7 +135,7 @@ class PcscdService:
                 self.stop()
                 raise PcscdUnavailable(f"pcscd exited at once (code {self.proc.returncode if self.proc else '?'})")
             vp = vpcd_readers()
-            if vp:
+            if len(vp) >= self.slots:
                 return vp
             time.sleep(0.05)
         self.stop()
@@ -129,7 +154,7 @@ class PcscdService:
             self._log.close()
             self._log = None
         if self.confdir:
-            shutil.rmtree(self.confdir, ignore_errors=True)
+            shutil.rmtree(self.workdir, ignore_errors=True)
             self.confdir = None
 
 

@@ -12,7 +12,7 @@ import sys
 
 from .. import __version__
 from ..errors import CardbootError, ExitCode
-from . import bench_cmd, inspect_cmd, message_cmd, provision_cmd, vsim_cmd
+from . import batch_cmd, bench_cmd, inspect_cmd, message_cmd, provision_cmd, vsim_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     provision_cmd.add_parsers(sub)
     bench_cmd.add_parser(sub)
     message_cmd.add_parser(sub)
+    batch_cmd.add_parser(sub)
     vsim_cmd.add_parser(sub)
     return parser
 

@@ -1,0 +1,189 @@
+"""Run a batch: one worker thread per slot. Each card is identified by its ICCID, matched to its CSV row,
+claimed in the ledger, written with the provisioning functions the CLI uses, read back and verified.
+
+Crash safety: the ledger says where each card was. A card found "claimed" or "written" (a run that died,
+or a card pulled mid-write) is read back first: when it already holds its message it is marked verified
+without writing again; otherwise it is written. "verified" is only ever recorded after a read-back that
+equals the message.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from ..apdu import Trace
+from ..card import connect_card
+from ..card.iccid import EF_ICCID, decode_iccid
+from ..card.path import MF
+from ..errors import CardbootError, CardIOError, CardRemovedError, SecurityError, TransportError
+from ..provision.access import Secrets
+from ..provision.read import read_stored
+from ..provision.write import write_stored
+from ..secret import Secret
+from .ledger import CLAIMED, FAILED, VERIFIED, WRITTEN, Ledger, LedgerError
+from .rows import Batch
+from .slots import Slot
+
+
+@dataclass
+class Event:
+    slot: str
+    kind: str  # card | no-row | skipped | verified | already | failed | removed | idle
+    iccid: str = ""
+    detail: str = ""
+    apdus: int = 0
+    seconds: float = 0.0
+    at: float = field(default_factory=time.time)
+
+
+@dataclass
+class RunOptions:
+    batch: str
+    station: str = "station"
+    adm: Secret | None = None
+    pin: Secret | None = None
+    force_verify: bool = False
+    max_attempts: int = 3
+    poll: float = 0.02
+    idle_timeout: float | None = None  # stop a worker whose reader stays empty this long (None: forever)
+
+
+class BatchRunner:
+    def __init__(self, batch: Batch, ledger: Ledger, slots: list[Slot], options: RunOptions, on_event=None):
+        self.batch = batch
+        self.rows = batch.by_iccid()
+        self.ledger = ledger
+        self.slots = slots
+        self.opt = options
+        self.on_event = on_event or (lambda e: None)
+        self.stop = threading.Event()
+        self.threads: list[threading.Thread] = []
+        self.fatal: BaseException | None = None
+
+    def run(self) -> None:
+        self.threads = [threading.Thread(target=self._worker, args=(s,), name=f"batch-{s.name}", daemon=True)
+                        for s in self.slots]
+        for t in self.threads:
+            t.start()
+        try:
+            for t in self.threads:
+                while t.is_alive():
+                    t.join(0.2)
+        except KeyboardInterrupt:
+            self.stop.set()
+            raise
+        if self.fatal is not None:
+            raise self.fatal
+
+    # --- one slot --------------------------------------------------------------------------------------
+    def _worker(self, slot: Slot) -> None:
+        try:
+            self._work(slot)
+        except LedgerError as e:  # cannot record outcomes: stop everything
+            self.fatal = e
+            self.stop.set()
+        except Exception as e:  # a bug: stop, and say so, rather than lose track of cards
+            self.fatal = e
+            self.stop.set()
+
+    def _work(self, slot: Slot) -> None:
+        empty_since = None
+        while not self.stop.is_set():
+            if slot.exhausted:
+                return
+            try:
+                present = slot.card_present()
+            except CardbootError:
+                present = False
+            if not present:
+                empty_since = empty_since or time.monotonic()
+                if self.opt.idle_timeout is not None and time.monotonic() - empty_since > self.opt.idle_timeout:
+                    self.on_event(Event(slot.name, "idle"))
+                    return
+                time.sleep(self.opt.poll)
+                continue
+            empty_since = None
+            retry = self._one_card(slot)
+            slot.done(retry)
+            if not retry:
+                self._wait_removal(slot)
+
+    def _wait_removal(self, slot: Slot) -> None:
+        """A real operator takes the card out before the next one: wait for that (virtual slots swap)."""
+        from .slots import FedPcscSlot, PcscSlot
+
+        if isinstance(slot, PcscSlot) and not isinstance(slot, FedPcscSlot):
+            while not self.stop.is_set():
+                try:
+                    if not slot.card_present():
+                        return
+                except CardbootError:
+                    return
+                time.sleep(self.opt.poll)
+
+    def _one_card(self, slot: Slot) -> bool:
+        """Handle the card in the slot; True when the same card should be tried again."""
+        opt = self.opt
+        transport = slot.transport()
+        iccid = ""
+        claim = None
+        t0 = time.perf_counter()
+        try:
+            transport.connect()
+            card = connect_card(transport, trace=Trace(keep=False))
+            iccid = decode_iccid(card.read_file((MF, EF_ICCID)))
+            row = self.rows.get(iccid)
+            if row is None:
+                self.on_event(Event(slot.name, "no-row", iccid, "ICCID not in the batch CSV: left alone"))
+                return False
+            claim = self.ledger.claim(opt.batch, iccid, opt.station, slot.name, opt.max_attempts)
+            if claim is None:
+                self.on_event(Event(slot.name, "skipped", iccid, "already verified, failed too often or held "
+                                    "by another station"))
+                return False
+            self.on_event(Event(slot.name, "card", iccid, f"attempt {claim.attempts}"))
+            secrets = Secrets(pin=row.pin or opt.pin, adm=row.adm or opt.adm, force=opt.force_verify)
+            start_apdus = card.exchange.count
+            if claim.previous_state in (CLAIMED, WRITTEN, FAILED):
+                stored = read_stored(card, secrets)
+                stored.location.session.close()
+                if stored.data == row.message:
+                    self._verified(slot, iccid, card.exchange.count - start_apdus, time.perf_counter() - t0,
+                                   "already")
+                    return False
+            self.ledger.mark(opt.batch, iccid, WRITTEN)
+            result = write_stored(card, row.message, secrets)
+            assert result.verified
+            self._verified(slot, iccid, card.exchange.count - start_apdus, time.perf_counter() - t0, "verified")
+            return False
+        except (CardRemovedError, TransportError) as e:
+            if claim is not None:
+                retry = claim.attempts < opt.max_attempts
+                self.ledger.mark(opt.batch, iccid, FAILED, reason=f"card removed or reader lost: {e}")
+                self.on_event(Event(slot.name, "removed", iccid, str(e)))
+                return retry
+            self.on_event(Event(slot.name, "removed", iccid, str(e)))
+            return True
+        except SecurityError as e:  # wrong or blocked PIN, guard refusal: never retried automatically
+            if claim is not None:
+                self.ledger.mark(opt.batch, iccid, FAILED, reason=str(e))
+            self.on_event(Event(slot.name, "failed", iccid, str(e)))
+            return False
+        except LedgerError:
+            raise
+        except CardbootError as e:
+            if claim is not None:
+                self.ledger.mark(opt.batch, iccid, FAILED, reason=str(e))
+            self.on_event(Event(slot.name, "failed", iccid, str(e)))
+            return claim is not None and claim.attempts < opt.max_attempts and isinstance(e, CardIOError)
+        finally:
+            try:
+                transport.disconnect()
+            except CardbootError:
+                pass
+
+    def _verified(self, slot: Slot, iccid: str, apdus: int, seconds: float, kind: str) -> None:
+        self.ledger.mark(self.opt.batch, iccid, VERIFIED, apdus=apdus, seconds=round(seconds, 4))
+        self.on_event(Event(slot.name, kind, iccid, apdus=apdus, seconds=seconds))
