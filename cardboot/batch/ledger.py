@@ -10,6 +10,7 @@ rows keep a SHA-256 of their non-secret values only.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -79,6 +80,9 @@ def _guarded(method):
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         try:
+            if self._lock is not None:  # SQLite: one writer at a time within this process
+                with self._lock:
+                    return method(self, *args, **kwargs)
             return method(self, *args, **kwargs)
         except SQLAlchemyError as e:
             raise LedgerError(f"ledger {method.__name__}: {e.__class__.__name__}: {str(e).splitlines()[0]}") from None
@@ -98,6 +102,7 @@ class Ledger:
         except (SQLAlchemyError, ImportError, ValueError) as e:
             raise UsageError(f"cannot open ledger {url.split('@')[-1]}: {e}") from None
         self.sqlite = self.engine.dialect.name == "sqlite"
+        self._lock = threading.RLock() if self.sqlite else None
         if self.sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         try:

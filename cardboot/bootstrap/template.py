@@ -100,6 +100,12 @@ class _Filler:
         return "".join(out)
 
 
+def _check_name(name: str, source: str, where: str) -> None:
+    """A node name is one URI segment (OMA DM TND 1.2: no '/', not empty, not '.' or '..')."""
+    if not name or "/" in name or name in (".", "..") or any(ord(c) < 0x20 for c in name):
+        raise MessageError(f"{source}: {where}: node name {name!r} is not a single URI segment")
+
+
 def _node(name: str, spec, fill: _Filler, where: str) -> TndsNode:
     if isinstance(spec, dict) and "value" in spec:
         fmt = spec.get("format", "chr")
@@ -117,6 +123,7 @@ def _node(name: str, spec, fill: _Filler, where: str) -> TndsNode:
                 setattr(node, "ddf_name" if prop == "ddf" else prop, fill(sub, f"{where}.{key}"))
                 continue
             child_name = fill(key, f"{where}.{key}")
+            _check_name(child_name, fill.source, f"{where}.{key}")
             node.children.append(_node(child_name, sub, fill, f"{where}.{key}"))
         return node
     if isinstance(spec, bool):
@@ -146,7 +153,9 @@ def fill_template(template: dict, variables: dict, source: str = "template") -> 
         where = f"object[{i}]"
         if "name" not in o or "nodes" not in o:
             raise MessageError(f"{source}: {where} needs name and nodes")
-        root = _node(fill(o["name"], f"{where}.name"), o["nodes"], fill, f"{where}.nodes")
+        root_name = fill(o["name"], f"{where}.name")
+        _check_name(root_name, source, f"{where}.name")
+        root = _node(root_name, o["nodes"], fill, f"{where}.nodes")
         root.ddf_name = fill(o["ddf"], f"{where}.ddf") if "ddf" in o else root.ddf_name
         root.acl = fill(o["acl"], f"{where}.acl") if "acl" in o else root.acl
         out.objects.append(ObjectSpec(root, fill(o.get("plain_parent", "."), f"{where}.plain_parent").rstrip("/")))

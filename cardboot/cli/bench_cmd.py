@@ -6,13 +6,13 @@ import json
 
 from ..bench.read_bootstrap import bench_read_bootstrap
 
-BENCHES = ("read", "provision", "wbxml", "pcsc")
+BENCHES = ("read", "provision", "wbxml", "pcsc", "batch")
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("bench", help="measure APDU counts, host overhead and PC/SC round trips")
     p.add_argument("names", nargs="*", choices=[*BENCHES, []], metavar="NAME",
-                   help="read (bootstrap read on in-process cards), provision (read / write+verify APDUs), wbxml (codec against libwbxml), pcsc (round trips through pcscd+vpcd; "
+                   help="read (bootstrap read on in-process cards), provision (read / write+verify APDUs), wbxml (codec against libwbxml), batch (cards/min by readers), pcsc (round trips through pcscd+vpcd; "
                    "needs root or a running pcscd with vpcd); default: both")
     p.add_argument("--rounds", type=int, default=200, help="repetitions to average over (default 200)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -82,6 +82,15 @@ def run(args) -> int:
             out["pcsc_write"] = bench_pcsc_write(rounds=max(3, min(50, args.rounds // 10)))
         except PcscdUnavailable as e:
             out["pcsc_roundtrip_skipped"] = str(e)
+    if "batch" in names:
+        from vsim.pcscd import PcscdUnavailable
+
+        from ..bench.batch import bench_batch
+
+        try:
+            out["batch"] = bench_batch()
+        except PcscdUnavailable as e:
+            out["batch_skipped"] = str(e)
     if args.json:
         print(json.dumps({k: (v if isinstance(v, (str, int)) else [r.as_dict() for r in v]) for k, v in out.items()},
                          indent=2))
@@ -105,6 +114,13 @@ def run(args) -> int:
         for r in out["pcsc_write"]:
             print(f"{r.card:<5} {r.message_bytes} bytes, {r.apdus} APDUs: {r.wall_ms_per_card} ms per card, "
                   f"host {r.host_ms_per_card} ms ({r.host_ms_per_card / r.wall_ms_per_card:.0%}), {r.rounds} rounds")
+    if "batch" in out:
+        print("\nbatch through pcscd + vpcd: cards per minute by number of virtual readers")
+        for r in out["batch"]:
+            print(f"{r.readers} reader(s): {r.cards} cards in {r.seconds} s = {r.cards_per_min} cards/min "
+                  f"(x{r.ratio_to_one_reader})")
+    if "batch_skipped" in out:
+        print(f"\nbatch: skipped ({out['batch_skipped']})")
     if "pcsc_roundtrip_skipped" in out:
         print(f"\npcsc: skipped ({out['pcsc_roundtrip_skipped']})")
     return 0

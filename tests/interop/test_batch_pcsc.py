@@ -1,0 +1,79 @@
+"""Batch runs through pcscd + vpcd with 4 virtual readers: 50 cards all verified and reported; a runner
+SIGKILLed mid-batch and run again finishes with every card written only as often as needed."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.batch.conftest import PLANTED, make_csv  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.pcsc
+
+
+@pytest.fixture
+def no_running_pcscd(vsim_pcscd):
+    """The batch starts its own pcscd with 4 slots: the session's pcscd (2 slots) must be stopped first."""
+    if not vsim_pcscd.started_here:
+        pytest.skip("a system pcscd is running; the 4-reader batch needs to start its own")
+    vsim_pcscd.stop()
+    yield
+    vsim_pcscd.ensure()
+
+
+def cardboot(*args, env=None, **kw):
+    return subprocess.run([sys.executable, "-m", "cardboot.cli.main", *args], capture_output=True, text=True,
+                          env={**os.environ, "T_ADM": "88888888", **(env or {})}, **kw)
+
+
+def test_fifty_cards_over_four_readers(make_csv, tmp_path, no_running_pcscd):  # noqa: F811
+    csv_path = make_csv(50)
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    out = cardboot("batch", "run", "--csv", csv_path, "--vsim-slots", "4", "--db", db, "--adm-env", "T_ADM",
+                   "--quiet", "--batch", "fifty", timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "verified 50" in out.stdout
+    report = json.loads(cardboot("batch", "report", "--batch", "fifty", "--db", db, "--format", "json").stdout)
+    assert len(report) == 50 and all(r["state"] == "verified" and r["attempts"] == 1 for r in report)
+    assert len({r["reader"] for r in report}) == 4
+    text = (tmp_path / "ledger.sqlite").read_bytes()
+    assert PLANTED.encode() not in text and PLANTED not in out.stdout + out.stderr
+
+
+def test_sigkill_then_resume(make_csv, tmp_path, no_running_pcscd):  # noqa: F811
+    csv_path = make_csv(24)
+    db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    state = tmp_path / "cards"
+    args = ["batch", "run", "--csv", csv_path, "--vsim-slots", "2", "--db", db, "--adm-env", "T_ADM", "--quiet",
+            "--batch", "kill", "--vsim-state", str(state)]
+    proc = subprocess.Popen([sys.executable, "-m", "cardboot.cli.main", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env={**os.environ, "T_ADM": "88888888"})
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # kill once a few cards are through
+        status = cardboot("batch", "status", "--batch", "kill", "--db", db, "--json")
+        if status.returncode == 0 and json.loads(status.stdout)["verified"] >= 5:
+            break
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    subprocess.run(["pkill", "-f", "vsim-pcscd-"], check=False)  # its pcscd died with it? make sure
+    subprocess.run(["pkill", "-x", "pcscd"], check=False)
+    time.sleep(0.5)
+    first = {r["iccid"]: r for r in json.loads(cardboot("batch", "report", "--batch", "kill", "--db", db,
+                                                         "--format", "json").stdout)}
+    done_before = {i for i, r in first.items() if r["state"] == "verified"}
+    assert 5 <= len(done_before) < 24
+    out = cardboot(*args, timeout=600)
+    assert out.returncode == 0, out.stderr
+    final = {r["iccid"]: r for r in json.loads(cardboot("batch", "report", "--batch", "kill", "--db", db,
+                                                         "--format", "json").stdout)}
+    assert all(r["state"] == "verified" for r in final.values())
+    for i in done_before:  # verified in the first run: not touched again
+        assert final[i]["attempts"] == first[i]["attempts"] == 1
+    for i, r in final.items():  # each card's stored content is its message
+        saved = json.loads((state / f"{i}.json").read_text())
+        assert not saved["files"]["3F00/7F50/5300"].startswith("FFFF")
