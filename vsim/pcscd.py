@@ -174,3 +174,29 @@ def served_card(profile: str, reader: str, port: int = 35963, extra: tuple[str, 
         proc.terminate()
         proc.wait(timeout=10)
         wait_for(lambda: not card_present(reader), 5)
+
+
+def stop_stray_pcscd() -> int:
+    """Stop pcscd processes that a vsim PcscdService started (their config folder is a vsim-pcscd-*
+    temporary) and whose owner died without stopping them (kill -9). Reads /proc: no procps needed."""
+    import signal
+
+    from .vpcd import wait_for
+
+    stopped = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes().split(b"\x00")
+        except OSError:
+            continue
+        if cmd and cmd[0].endswith(b"pcscd") and any(b"vsim-pcscd-" in part for part in cmd):
+            try:
+                os.kill(int(entry.name), signal.SIGTERM)
+                stopped.append(int(entry.name))
+            except ProcessLookupError:
+                pass
+    for pid in stopped:
+        wait_for(lambda pid=pid: not Path(f"/proc/{pid}").exists(), 5)
+    return len(stopped)

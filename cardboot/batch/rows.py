@@ -8,12 +8,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..bootstrap.builder import build_message, encode_message
-from ..bootstrap.template import fill_template, load_toml, resolve_template
+from ..bootstrap.template import fill_template, load_toml, resolve_template, template_variables
 from ..bootstrap.validate import validate_message
 from ..errors import CardbootError, ExitCode
 from ..secret import Secret
@@ -70,26 +69,6 @@ class Batch:
 
     def by_iccid(self) -> dict[str, CardRow]:
         return {r.iccid: r for r in self.rows}
-
-
-def template_variables(template: dict) -> set[str]:
-    names: set[str] = set()
-
-    def walk(v):
-        if isinstance(v, dict):
-            for k, x in v.items():
-                walk(k)
-                walk(x)
-        elif isinstance(v, list):
-            for x in v:
-                walk(x)
-        elif isinstance(v, str):
-            for _lit, name, _spec, _conv in string.Formatter().parse(v):
-                if name:
-                    names.add(name)
-
-    walk(template)
-    return names
 
 
 def normalize_iccid(value: str) -> str | None:

@@ -162,6 +162,27 @@ def fill_template(template: dict, variables: dict, source: str = "template") -> 
     return out
 
 
+def template_variables(template: dict) -> set[str]:
+    """Names of the {placeholders} a template uses."""
+    names: set[str] = set()
+
+    def walk(v):
+        if isinstance(v, dict):
+            for k, x in v.items():
+                walk(k)
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+        elif isinstance(v, str):
+            for _lit, name, _spec, _conv in string.Formatter().parse(v):
+                if name:
+                    names.add(name)
+
+    walk(template)
+    return names
+
+
 def load_bootstrap(template: str | Path, variables: dict | str | Path) -> Bootstrap:
     path = resolve_template(template)
     tpl = load_toml(path, "template")

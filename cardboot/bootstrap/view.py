@@ -67,3 +67,22 @@ def mask_secrets(root: Element) -> Element:
                 data.children = [MASK]
         work.extend(e.elements())
     return out
+
+
+def summary(msg: Message, show_secrets: bool = False) -> list[tuple[str, str]]:
+    """The fields an operator looks at, as (label, value): per management object its kind and the leaves
+    (AppAddr, AppAuth, ConnMO NAP, Bootstrap Config), secrets masked unless asked."""
+    h = msg.header
+    out = [("Target", h.target), ("Source", h.source)]
+    for loc, root, _tree in message_objects(msg):
+        kind = {"org.openmobilealliance/1.0/w7": "DMAcc", "org.openmobilealliance/1.0/ConnMO": "ConnMO",
+                "urn:oma:mo:oma-dm-bootstrapcfg:1.0": "BootCfg"}.get(root.ddf_name or "", "object")
+        out.append((f"{kind}", loc))
+        work = [(c.name, c) for c in reversed(root.children)]
+        while work:
+            path, node = work.pop()
+            if node.value is not None:
+                value = MASK if (node.name in SECRET_NAMES and not show_secrets) else node.value
+                out.append((f"  {path}", value))
+            work.extend((f"{path}/{c.name}", c) for c in reversed(node.children))
+    return out

@@ -27,7 +27,17 @@ def build_parser() -> argparse.ArgumentParser:
     message_cmd.add_parser(sub)
     batch_cmd.add_parser(sub)
     vsim_cmd.add_parser(sub)
+    tui = sub.add_parser("tui", help="the bench TUI: readers, card tree, bootstrap fields, write and verify")
+    tui.add_argument("--vsim", help="virtual cards to list (comma-separated layouts; default all built-in)")
+    tui.add_argument("--template", default="dm-bootstrap")
+    tui.set_defaults(func=_run_tui)
     return parser
+
+
+def _run_tui(args) -> int:
+    from ..tui.app import run_tui
+
+    return run_tui(args)
 
 
 def main(argv: list[str] | None = None) -> int:

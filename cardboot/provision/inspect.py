@@ -64,6 +64,7 @@ class CardReport:
     lookup_apdus: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     content: dict = field(default_factory=dict)
+    stored: object = None  # the StoredMessage read for ``content`` (not part of as_dict)
     apdus: int = 0
 
     def as_dict(self) -> dict:
@@ -158,7 +159,7 @@ def inspect_card(card: Card, reader: str = "", protocol: str = "", secrets: Secr
     return report
 
 
-def _content(card: Card, loc: BootstrapLocation, secrets: Secrets) -> dict:
+def _content(card: Card, loc: BootstrapLocation, secrets: Secrets, report: "CardReport | None" = None) -> dict:
     """What EF DM_Bootstrap holds: empty, a message (decoded and validated), or why it was not read."""
     key = read_key(loc)
     if key is not None and secrets.pin is None:
@@ -168,6 +169,8 @@ def _content(card: Card, loc: BootstrapLocation, secrets: Secrets) -> dict:
         stored = read_stored(card, secrets, location=loc)
     except CardbootError as e:
         return {"status": "not read", "reason": str(e)}
+    if report is not None:
+        report.stored = stored
     if stored.empty:
         return {"status": "empty", "read_bytes": stored.read_bytes}
     out = {"status": "message", "size": len(stored.data), "read_bytes": stored.read_bytes}
@@ -199,7 +202,7 @@ def _inspect_pkcs15(card: Card, report: CardReport, counts: dict[str, int], secr
             report.errors.append(str(e))
         report.lookup_apdus = dict(counts)
         if report.bootstrap is not None:
-            report.content = _content(card, report.bootstrap, secrets)
+            report.content = _content(card, report.bootstrap, secrets, report)
         # Beyond the lookup: the other PKCS#15 files, for the listing
         from ..pkcs15.odf import DEFAULT_FID as ODF_FID
 

@@ -60,9 +60,10 @@ def test_sigkill_then_resume(make_csv, tmp_path, no_running_pcscd):  # noqa: F81
         time.sleep(0.2)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    subprocess.run(["pkill", "-f", "vsim-pcscd-"], check=False)  # its pcscd died with it? make sure
-    subprocess.run(["pkill", "-x", "pcscd"], check=False)
-    time.sleep(0.5)
+    from vsim.pcscd import stop_stray_pcscd
+
+    stop_stray_pcscd()  # the killed runner's pcscd outlives it
+
     first = {r["iccid"]: r for r in json.loads(cardboot("batch", "report", "--batch", "kill", "--db", db,
                                                          "--format", "json").stdout)}
     done_before = {i for i, r in first.items() if r["state"] == "verified"}

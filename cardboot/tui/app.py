@@ -1,0 +1,397 @@
+"""``cardboot tui``: the personalization bench at a terminal.
+
+Readers on the left (virtual cards and PC/SC readers, presence polled); the card as a tree (EF.DIR →
+PKCS#15 → ODF → DODF objects → EF DM_Bootstrap) with details; the stored bootstrap as fields, XML, hex;
+an APDU log. Card work runs in thread workers calling the provisioning functions the CLI uses.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import (Footer, Header, Label, ListItem, ListView, RichLog, Static, TabbedContent, TabPane,
+                             Tree)
+
+from ..apdu import Trace
+from ..bootstrap.syncml import expand_embedded_tnds
+from ..bootstrap.view import mask_secrets, summary
+from ..card import connect_card
+from ..card.path import path_str
+from ..errors import CardbootError, CardRemovedError, PinBlockedError, PinRetryGuardError, TransportError
+from ..pkcs15.locate import locate_bootstrap
+from ..provision.access import Secrets, read_key, update_key
+from ..provision.inspect import CardReport, inspect_card
+from ..provision.write import erase_stored, write_stored
+from ..secret import Secret
+from ..wbxml.xml import to_xml_bytes
+from .dialogs import HelpScreen, ResultDialog, SecretDialog
+from .readers import ReaderEntry, pcsc_entries, virtual_entries
+from .write_screen import WriteScreen
+
+
+class ProgressTrace(Trace):
+    """A trace that tells the app about each APDU (stage and command name; data stays masked)."""
+
+    def __init__(self, app: "CardbootApp"):
+        super().__init__(keep=True)
+        self.app = app
+
+    def record(self, cmd, response, sw, family, micros, secret_response=False):
+        super().record(cmd, response, sw, family, micros, secret_response)
+        self.app.call_from_thread(self.app.set_status, f"{self.stage or 'card'}: {cmd.label} ({self.count} APDUs)")
+
+
+class CardbootApp(App):
+    TITLE = "cardboot"
+    SUB_TITLE = "OMA DM bootstrap bench"
+    CSS = """
+    #left { width: 28; border-right: solid $primary; }
+    #left Label { padding: 0 1; text-style: bold; }
+    #top { height: 10; }
+    #card { width: 1fr; }
+    #details { width: 1fr; padding: 0 1; border-left: solid $primary; }
+    #tabs { height: 1fr; }
+    #status { height: 1; background: $boost; padding: 0 1; }
+    #log { display: none; height: 8; }
+    #log.shown { display: block; }
+    """
+    BINDINGS = [
+        ("r", "refresh", "Read"), ("w", "write", "Write"), ("e", "erase", "Erase"), ("p", "pin", "PIN"),
+        ("i", "insert", "Insert/remove"), ("s", "secrets", "Secrets"), ("l", "log", "APDU log"),
+        ("question_mark", "help", "Help"), ("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, entries: list[ReaderEntry] | None = None, template: str = "dm-bootstrap",
+                 defaults: dict | None = None, poll_pcsc: bool = True):
+        super().__init__()
+        self.entries = entries if entries is not None else virtual_entries()
+        self.template = template
+        self.defaults = defaults if defaults is not None else _example_vars()
+        self.poll_pcsc = poll_pcsc
+        self.current: ReaderEntry | None = None
+        self.report: CardReport | None = None
+        self.pin: Secret | None = None
+        self.adm: Secret | None = None
+        self.force_adm = False
+        self.show_secrets = False
+        self.last_result: tuple[bool, str] | None = None
+
+    # --- layout ---------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            with Vertical(id="left"):
+                yield Label("Readers")
+                yield ListView(id="readers")
+            with Vertical():
+                with Horizontal(id="top"):
+                    yield Tree("no card", id="card")
+                    yield Static("Choose a reader.", id="details")
+                with TabbedContent(id="tabs"):
+                    with TabPane("Bootstrap", id="tab-bootstrap"):
+                        yield Static("", id="summary")
+                    with TabPane("XML", id="tab-xml"):
+                        yield Static("", id="xml")
+                    with TabPane("Hex", id="tab-hex"):
+                        yield Static("", id="hex")
+                yield RichLog(id="log", max_lines=500)
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_readers()
+        readers = self.query_one("#readers", ListView)
+        readers.focus()
+        if self.entries:
+            readers.index = 0
+        if self.poll_pcsc:
+            self.poll_readers()
+
+    def refresh_readers(self) -> None:
+        lv = self.query_one("#readers", ListView)
+        index = lv.index
+        lv.clear()
+        for e in self.entries:
+            lv.append(ListItem(Label(e.label, markup=False)))
+        if index is not None and self.entries:
+            lv.index = min(index, len(self.entries) - 1)
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#status", Static).update(text)
+
+    # --- readers ---------------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="poll")
+    def poll_readers(self) -> None:
+        import time
+
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+        known: dict[str, bool] = {}
+        while not worker.is_cancelled:
+            found = pcsc_entries()
+            state = {e.name: e.present for e in found}
+            if state != known:
+                known = state
+                self.call_from_thread(self._merge_pcsc, found)
+            time.sleep(1.0)
+
+    def _merge_pcsc(self, found: list[ReaderEntry]) -> None:
+        virtual = [e for e in self.entries if e.kind == "vsim"]
+        self.entries = virtual + found
+        self.refresh_readers()
+        if self.current is not None and self.current.kind == "pcsc":
+            now = next((e for e in found if e.name == self.current.name), None)
+            if now is not None and now.present != self.current.present:
+                self.current = now
+                self.load_card()
+
+    @on(ListView.Selected, "#readers")
+    def reader_chosen(self, event: ListView.Selected) -> None:
+        entry = self.entries[event.list_view.index]
+        if entry is not self.current:
+            self.pin = self.adm = None
+            self.force_adm = False
+        self.current = entry
+        self.load_card()
+
+    # --- reading ---------------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="card")
+    def load_card(self) -> None:
+        entry = self.current
+        if entry is None:
+            return
+        trace = ProgressTrace(self)
+        try:
+            transport = entry.transport()
+            transport.connect()
+            try:
+                card = connect_card(transport, trace=trace)
+                report = inspect_card(card, entry.name, transport.protocol, Secrets(pin=self.pin))
+            finally:
+                transport.disconnect()
+            self.call_from_thread(self.show_report, report, trace)
+        except CardbootError as e:
+            self.call_from_thread(self.show_error, str(e), trace)
+
+    def show_error(self, text: str, trace: Trace | None = None) -> None:
+        self.report = None
+        self.query_one("#card", Tree).clear()
+        self.query_one("#card", Tree).root.set_label("no card")
+        self.query_one("#details", Static).update(text)
+        self.query_one("#summary", Static).update("")
+        self.set_status(text)
+        self.notify(text, severity="error", timeout=6)
+        if trace is not None:
+            self._log(trace)
+
+    def show_report(self, report: CardReport, trace: Trace) -> None:
+        self.report = report
+        tree = self.query_one("#card", Tree)
+        tree.clear()
+        tree.root.set_label(f"{report.family.upper()} {report.iccid or ''}")
+        tree.root.data = f"ATR {report.atr.hex(' ').upper()}\nICCID {report.iccid}"
+        efdir = tree.root.add("EF.DIR", data=f"{len(report.applications)} application(s)", expand=True)
+        for a in report.applications:
+            efdir.add_leaf(f"{a.kind} {a.label}".strip(), data=f"AID {a.aid.hex().upper()}\n"
+                           f"path {path_str(a.path) if a.path else '-'}")
+        if report.pkcs15 is not None:
+            p = tree.root.add("PKCS#15", data=report.pkcs15_access, expand=True)
+            for f in report.pkcs15_files:
+                detail = f.info.describe() if f.info else f.error
+                if f.info is not None and f.info.access:
+                    detail += "\n" + "\n".join(f"{k}: {v}" for k, v in f.info.access.items())
+                p.add_leaf(f"{f.role} {path_str(f.path)}", data=detail)
+            for d in report.dodf:
+                p.add_leaf(f"DODF: {d.label}", data=f"{d.form}DO, application {d.application_name}\npath {d.path}\n"
+                           f"private {d.private}, modifiable {d.modifiable}, authId "
+                           f"{d.auth_id.hex().upper() if d.auth_id else '-'}")
+        tree.root.expand()
+        b = report.bootstrap
+        self.query_one("#details", Static).update(
+            f"{path_str(b.path)}: {b.size} bytes\n{b.read_rule}" if b else "no EF DM_Bootstrap found")
+        self._show_content()
+        self._log(trace)
+        self.set_status(f"{report.family.upper()} {report.iccid}: {report.apdus} APDUs")
+
+    def _show_content(self) -> None:
+        report = self.report
+        c = report.content if report else {}
+        text = {"empty": "EF DM_Bootstrap is empty (all FF, D.4.3)."}.get(c.get("status"), "")
+        xml = hexdump = ""
+        stored = report.stored if report else None
+        if c.get("status") == "message" and stored is not None and stored.loaded is not None:
+            rows = summary(stored.loaded.message, show_secrets=self.show_secrets)
+            text = "\n".join(f"{k:<34} {v}" for k, v in rows)
+            verdict = "valid" if c.get("valid") else "INVALID"
+            text = f"{c['carrier']} message, WBXML {c.get('wbxml_version')}, {c['size']} bytes: {verdict}\n" + \
+                "\n".join(c.get("findings", [])) + "\n" + text
+            root = expand_embedded_tnds(stored.loaded.root, xml_text=True)
+            xml = to_xml_bytes(root if self.show_secrets else mask_secrets(root)).decode()
+            hexdump = "\n".join(f"{i:04X}  {stored.data[i:i + 16].hex(' ').upper()}" for i in range(0, len(stored.data), 16))
+            if not self.show_secrets:
+                hexdump = "(hex hidden while secrets are masked: press s)"
+        elif c.get("status") in ("not read", "malformed"):
+            text = f"{c['status']}: {c.get('reason') or c.get('error')}" + \
+                ("\n\nPress p to enter the PIN." if "private" in (c.get("reason") or "") else "")
+        self.query_one("#summary", Static).update(text)
+        self.query_one("#xml", Static).update(xml)
+        self.query_one("#hex", Static).update(hexdump)
+
+    @on(Tree.NodeHighlighted, "#card")
+    def node_chosen(self, event: Tree.NodeHighlighted) -> None:
+        if event.node.data:
+            self.query_one("#details", Static).update(str(event.node.data))
+
+    def _log(self, trace: Trace) -> None:
+        log = self.query_one("#log", RichLog)
+        for entry in trace:
+            log.write(str(entry))
+
+    # --- actions ---------------------------------------------------------------------------------------
+    def action_refresh(self) -> None:
+        self.load_card()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_secrets(self) -> None:
+        self.show_secrets = not self.show_secrets
+        self._show_content()
+
+    def action_log(self) -> None:
+        self.query_one("#log", RichLog).toggle_class("shown")
+
+    def action_insert(self) -> None:
+        e = self.current
+        if e is not None and e.kind == "vsim":
+            e.present = not e.present
+            self.refresh_readers()
+            self.load_card()
+
+    def action_pin(self) -> None:
+        if self.report is None or self.report.bootstrap is None:
+            return
+        self.ask_secret("pin", "reading the bootstrap", then=self.load_card)
+
+    def action_write(self) -> None:
+        if self.report is None or self.report.bootstrap is None:
+            self.notify("No card with EF DM_Bootstrap in the chosen reader.", severity="warning")
+            return
+        stored = self.report.stored
+        current = stored.loaded.message if stored is not None and stored.loaded is not None else None
+        self.push_screen(WriteScreen(self.template, self.defaults, self.report.bootstrap.size, current),
+                         self._write_confirmed)
+
+    def _write_confirmed(self, message: bytes | None) -> None:
+        if message is None:
+            return
+        self._with_secrets(lambda: self.write_worker(message))
+
+    def action_erase(self) -> None:
+        if self.report is None or self.report.bootstrap is None:
+            return
+        self._with_secrets(self.erase_worker)
+
+    def _with_secrets(self, then) -> None:
+        """Ask for the ADM (and the PIN for a private object) when not given yet, then run ``then``."""
+        loc = self.report.bootstrap
+        if loc.data_object.needs_pin and self.pin is None:
+            self.ask_secret("pin", "reading back the private bootstrap", then=lambda: self._with_secrets(then))
+            return
+        if self.adm is None:
+            self.ask_secret("adm", "writing EF DM_Bootstrap (UPDATE is ADM, D.4.3)", then=then)
+            return
+        then()
+
+    @work(thread=True, exclusive=True, group="probe")
+    def ask_secret(self, kind: str, purpose: str, then) -> None:
+        """Probe the retries left in a worker, then show the dialog."""
+        retries, name = None, kind.upper()
+        try:
+            transport = self.current.transport()
+            transport.connect()
+            try:
+                card = connect_card(transport)
+                loc = locate_bootstrap(card)
+                ref = read_key(loc) if kind == "pin" else update_key(loc)
+                if ref is not None:
+                    name = loc.session.files.pin_name(ref)
+                    retries = loc.session.files.pin_retries(ref)
+                loc.session.close()
+            finally:
+                transport.disconnect()
+        except CardbootError as e:
+            self.call_from_thread(self.notify, str(e), severity="error")
+            return
+
+        def done(value):
+            if not value:
+                return
+            if kind == "pin":
+                self.pin = Secret(value)
+            else:
+                self.adm = Secret(value)
+                self.force_adm = retries is None  # a SIM hides the ADM counter: the operator chose to go on
+            then()
+
+        self.call_from_thread(self.push_screen, SecretDialog(name, retries, purpose), done)
+
+    @work(thread=True, exclusive=True, group="card")
+    def write_worker(self, message: bytes) -> None:
+        self._provision(lambda card: write_stored(card, message, self._secrets()), "write")
+
+    @work(thread=True, exclusive=True, group="card")
+    def erase_worker(self) -> None:
+        self._provision(lambda card: erase_stored(card, self._secrets()), "erase")
+
+    def _secrets(self) -> Secrets:
+        return Secrets(pin=self.pin, adm=self.adm, force=self.force_adm)
+
+    def _provision(self, job, what: str) -> None:
+        trace = ProgressTrace(self)
+        try:
+            transport = self.current.transport()
+            transport.connect()
+            try:
+                result = job(connect_card(transport, trace=trace))
+            finally:
+                try:
+                    transport.disconnect()
+                except CardbootError:
+                    pass
+            ok, title = True, "Verified"
+            detail = (f"{result.written}-byte message in {path_str(result.location.path)}, read back and equal; "
+                      f"{result.padded} bytes cleared to FF; {result.apdus} APDUs")
+        except (PinRetryGuardError, PinBlockedError) as e:
+            ok, title, detail = False, "Refused", str(e)
+            if isinstance(e, PinBlockedError) or "ADM" in str(e):
+                self.adm = None
+        except (CardRemovedError, TransportError) as e:
+            ok, title, detail = False, "Failed: card removed", f"{e}\nNothing is verified; write again."
+        except CardbootError as e:
+            ok, title, detail = False, "Failed", str(e)
+            if "wrong" in str(e):
+                self.adm = self.pin = None
+        self.last_result = (ok, title)
+        self.call_from_thread(self._log, trace)
+        self.call_from_thread(self.push_screen, ResultDialog(ok, f"{what}: {title}", detail))
+        self.call_from_thread(self.load_card)
+
+
+def _example_vars() -> dict:
+    from ..bootstrap.template import load_toml, resolve_template
+
+    try:
+        return load_toml(resolve_template("dm-bootstrap").parent.parent / "vars" / "example.toml", "vars")
+    except CardbootError:
+        return {}
+
+
+def run_tui(args) -> int:
+    entries = None
+    if getattr(args, "vsim", None):
+        entries = virtual_entries(args.vsim.split(","))
+    CardbootApp(entries, template=args.template).run()
+    return 0

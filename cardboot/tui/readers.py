@@ -1,0 +1,59 @@
+"""What the TUI lists as readers: the built-in virtual cards (kept for the whole session, so what is
+written stays there; they can be "removed" and "inserted") and the PC/SC readers, polled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import CardbootError, NoCardError
+from ..transport.base import Transport
+
+
+@dataclass
+class ReaderEntry:
+    kind: str  # "vsim" or "pcsc"
+    name: str
+    profile: str = ""
+    card: object = None  # the vsim card object
+    present: bool = True
+    atr: bytes = b""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({'card' if self.present else 'empty'})"
+
+    def transport(self) -> Transport:
+        if self.kind == "vsim":
+            if not self.present:
+                raise NoCardError(f"{self.name}: no card (press i to insert the virtual card)")
+            from ..transport.virtual import VirtualTransport
+
+            return VirtualTransport(self.card, name=self.name)
+        from ..transport.pcsc import PcscTransport
+
+        return PcscTransport(self.name)
+
+
+def virtual_entries(profiles=None) -> list[ReaderEntry]:
+    import vsim
+    from vsim.profile import builtin_profiles
+
+    out = []
+    for p in profiles or builtin_profiles():
+        card = vsim.load_card(p)
+        out.append(ReaderEntry("vsim", f"vsim {p}", p, card, True, card.atr))
+    return out
+
+
+def pcsc_entries() -> list[ReaderEntry]:
+    """The PC/SC readers with card presence; empty when there is no pcscd."""
+    try:
+        from ..transport.pcsc import card_state, list_readers
+
+        out = []
+        for name in list_readers():
+            present, atr = card_state(name)
+            out.append(ReaderEntry("pcsc", name, present=present, atr=atr))
+        return out
+    except (CardbootError, ImportError):
+        return []
