@@ -67,8 +67,9 @@ def vsim_card(request):
 @pytest.fixture(scope="session")
 def vsim_pcscd(tmp_path_factory):
     """pcscd with the vpcd driver for the test session (the running one, or our own, stopped at the end)."""
-    from .pcscd import PcscdService, PcscdUnavailable
+    from .pcscd import PcscdService, PcscdUnavailable, stop_stray_pcscd
 
+    stop_stray_pcscd()  # a pcscd left behind by a killed test run would otherwise be taken over
     service = PcscdService(log_path=str(tmp_path_factory.mktemp("pcscd") / "pcscd.log"))
     try:
         service.ensure()
