@@ -118,6 +118,7 @@ class PcscdService:
         self.workdir = tempfile.mkdtemp(prefix="vsim-pcscd-")
         self.confdir = str(Path(self.workdir, "reader.conf.d"))  # pcscd parses every file in here
         Path(self.confdir).mkdir()
+        Path(self.workdir, "owner").write_text(str(os.getpid()))  # for stop_stray_pcscd
         # vpcd serves 2 slots per reader.conf entry; each further entry needs its own copy of the driver
         # (entries sharing one .so overwrite each other's connections, see apdu-facts.md)
         for k in range((self.slots + 1) // 2):
@@ -178,7 +179,8 @@ def served_card(profile: str, reader: str, port: int = 35963, extra: tuple[str, 
 
 def stop_stray_pcscd() -> int:
     """Stop pcscd processes that a vsim PcscdService started (their config folder is a vsim-pcscd-*
-    temporary) and whose owner died without stopping them (kill -9). Reads /proc: no procps needed."""
+    temporary) and whose owner process is gone (kill -9). A pcscd whose owner lives is left alone.
+    Reads /proc: no procps needed."""
     import signal
 
     from .vpcd import wait_for
@@ -192,6 +194,13 @@ def stop_stray_pcscd() -> int:
         except OSError:
             continue
         if cmd and cmd[0].endswith(b"pcscd") and any(b"vsim-pcscd-" in part for part in cmd):
+            conf = next((part for part in cmd if b"vsim-pcscd-" in part), b"").decode(errors="replace")
+            try:
+                owner = int(Path(conf).parent.joinpath("owner").read_text())
+            except (OSError, ValueError):
+                owner = None
+            if owner is not None and Path(f"/proc/{owner}").exists():
+                continue  # its owner is alive: not a stray
             try:
                 os.kill(int(entry.name), signal.SIGTERM)
                 stopped.append(int(entry.name))

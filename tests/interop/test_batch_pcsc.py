@@ -45,19 +45,25 @@ def test_fifty_cards_over_four_readers(make_csv, tmp_path, no_running_pcscd):  #
 
 
 def test_sigkill_then_resume(make_csv, tmp_path, no_running_pcscd):  # noqa: F811
-    csv_path = make_csv(24)
+    csv_path = make_csv(40)
     db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
     state = tmp_path / "cards"
     args = ["batch", "run", "--csv", csv_path, "--vsim-slots", "2", "--db", db, "--adm-env", "T_ADM", "--quiet",
             "--batch", "kill", "--vsim-state", str(state)]
     proc = subprocess.Popen([sys.executable, "-m", "cardboot.cli.main", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env={**os.environ, "T_ADM": "88888888"})
+    import sqlite3
+
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:  # kill once a few cards are through
-        status = cardboot("batch", "status", "--batch", "kill", "--db", db, "--json")
-        if status.returncode == 0 and json.loads(status.stdout)["verified"] >= 5:
+    while time.monotonic() < deadline:  # kill once a few cards are through (read the ledger directly: fast)
+        try:
+            with sqlite3.connect(tmp_path / "ledger.sqlite", timeout=5) as con:
+                n = con.execute("select count(*) from cardboot_cards where state='verified'").fetchone()[0]
+        except sqlite3.Error:
+            n = 0
+        if n >= 3:
             break
-        time.sleep(0.2)
+        time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     from vsim.pcscd import stop_stray_pcscd
@@ -67,7 +73,7 @@ def test_sigkill_then_resume(make_csv, tmp_path, no_running_pcscd):  # noqa: F81
     first = {r["iccid"]: r for r in json.loads(cardboot("batch", "report", "--batch", "kill", "--db", db,
                                                          "--format", "json").stdout)}
     done_before = {i for i, r in first.items() if r["state"] == "verified"}
-    assert 5 <= len(done_before) < 24
+    assert 3 <= len(done_before) < 40
     out = cardboot(*args, timeout=600)
     assert out.returncode == 0, out.stderr
     final = {r["iccid"]: r for r in json.loads(cardboot("batch", "report", "--batch", "kill", "--db", db,
