@@ -71,7 +71,10 @@ def _plain(boot: Bootstrap, msg: Message) -> None:
             msg.commands.append(acls)
 
 
-def encode_message(msg: Message, *, wbxml_version: int = 0x02, string_table: bool = False) -> bytes:
-    """WBXML bytes of the message (5.5.4: the bootstrap MUST be WBXML 1.1, 1.2 or 1.3)."""
+def encode_message(msg: Message, *, wbxml_version: int = 0x02, string_table: bool = False,
+                   opaque_data: bool = True) -> bytes:
+    """WBXML bytes of the message (5.5.4: the bootstrap MUST be WBXML 1.1, 1.2 or 1.3). ``opaque_data``:
+    Data content as OPAQUE (as libwbxml writes it) or, when False, as inline strings (STR_I / STR_T);
+    embedded WBXML TNDS documents are opaque either way."""
     return codec.encode(message_to_element(msg, wbxml_version=wbxml_version), version=wbxml_version,
-                        string_table=string_table)
+                        string_table=string_table, opaque_tags=frozenset({"Data"}) if opaque_data else frozenset())

@@ -29,6 +29,7 @@ def add_parser(sub) -> None:
     b.add_argument("--carrier", choices=CARRIERS, default="tnds-wbxml", help="how the MOs travel (default tnds-wbxml)")
     b.add_argument("--wbxml-version", choices=sorted(VERSIONS), default="1.2")
     b.add_argument("--string-table", action="store_true", help="put repeated strings in the WBXML string table")
+    b.add_argument("--inline-data", action="store_true", help="write Data content as inline strings, not OPAQUE")
     b.add_argument("--xml", action="store_true", help="write XML instead of WBXML")
     b.add_argument("--max-size", type=int, help="fail when the WBXML exceeds this many bytes (the EF size)")
     b.set_defaults(func=run_build)
@@ -64,7 +65,8 @@ def run_build(args) -> int:
     boot = load_bootstrap(args.template, args.vars)
     msg = build_message(boot, args.carrier)
     version = VERSIONS[args.wbxml_version]
-    wbxml = encode_message(msg, wbxml_version=version, string_table=args.string_table)
+    wbxml = encode_message(msg, wbxml_version=version, string_table=args.string_table,
+                           opaque_data=not args.inline_data)
     findings = validate_message(msg, encoded=wbxml, max_size=args.max_size)
     if findings:
         for f in findings:

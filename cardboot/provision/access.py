@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..card.fileinfo import key_ref_from_name
 from ..errors import SecurityError
-from ..pkcs15.locate import BootstrapLocation
+from ..pkcs15.locate import BootstrapLocation, locate_bootstrap
 from ..secret import Secret
 
 
@@ -54,3 +54,30 @@ def present(files, key_ref: int | None, secrets: Secrets, purpose: str) -> None:
         flag = "--adm-env/--adm-file/--adm-prompt" if is_adm else "--pin-env/--pin-file/--pin-prompt"
         raise SecurityError(f"{purpose} needs {name} (key reference {key_ref:02X}): give it with {flag}")
     files.verify_pin(key_ref, secret, force=secrets.force)
+
+
+def pin_overview(card) -> list[tuple[str, int, int | None]]:
+    """(name, key reference, tries left) for the PINs that guard EF DM_Bootstrap: the one reading needs,
+    the one UPDATE needs, and the AODF's PIN objects. Tries: -1 verified, 0 blocked, None unknown (a SIM
+    does not tell its ADM counter). Probing never consumes a try."""
+    loc = locate_bootstrap(card)
+    try:
+        files = loc.session.files
+        refs: list[int] = []
+        for ref in (read_key(loc), update_key_or_none(loc)):
+            if ref is not None and ref not in refs:
+                refs.append(ref)
+        for p in loc.aodf or []:
+            ref = getattr(p, "reference", None)
+            if ref and ref not in refs:
+                refs.append(ref)
+        return [(files.pin_name(r), r, files.pin_retries(r)) for r in refs]
+    finally:
+        loc.session.close()
+
+
+def update_key_or_none(loc: BootstrapLocation) -> int | None:
+    try:
+        return update_key(loc)
+    except SecurityError:
+        return None

@@ -20,7 +20,7 @@ from ..card import connect_card
 from ..card.path import path_str
 from ..errors import CardbootError, CardRemovedError, PinBlockedError, PinRetryGuardError, TransportError
 from ..pkcs15.locate import locate_bootstrap
-from ..provision.access import Secrets, read_key, update_key
+from ..provision.access import Secrets, pin_overview, read_key, update_key
 from ..provision.inspect import CardReport, inspect_card
 from ..provision.write import erase_stored, write_stored
 from ..secret import Secret
@@ -169,9 +169,10 @@ class CardbootApp(App):
             try:
                 card = connect_card(transport, trace=trace)
                 report = inspect_card(card, entry.name, transport.protocol, Secrets(pin=self.pin))
+                pins = pin_overview(card) if report.bootstrap is not None else []
             finally:
                 transport.disconnect()
-            self.call_from_thread(self.show_report, report, trace)
+            self.call_from_thread(self.show_report, report, trace, pins)
         except CardbootError as e:
             self.call_from_thread(self.show_error, str(e), trace)
 
@@ -186,7 +187,7 @@ class CardbootApp(App):
         if trace is not None:
             self._log(trace)
 
-    def show_report(self, report: CardReport, trace: Trace) -> None:
+    def show_report(self, report: CardReport, trace: Trace, pins=()) -> None:
         self.report = report
         tree = self.query_one("#card", Tree)
         tree.clear()
@@ -207,6 +208,11 @@ class CardbootApp(App):
                 p.add_leaf(f"DODF: {d.label}", data=f"{d.form}DO, application {d.application_name}\npath {d.path}\n"
                            f"private {d.private}, modifiable {d.modifiable}, authId "
                            f"{d.auth_id.hex().upper() if d.auth_id else '-'}")
+        if pins:
+            node = tree.root.add("PINs", data="tries left, read without spending one", expand=True)
+            for name, ref, left in pins:
+                text = {None: "the card does not say", -1: "verified", 0: "BLOCKED"}.get(left, f"{left} tries left")
+                node.add_leaf(f"{name} (ref {ref:02X}): {text}", data=f"{name}, key reference {ref:02X}: {text}")
         tree.root.expand()
         b = report.bootstrap
         self.query_one("#details", Static).update(

@@ -68,3 +68,14 @@ def test_decode_garbage_is_a_typed_error(tmp_path, capsys):
     f.write_bytes(bytes.fromhex("02 A401 6A 00 6D 7F"))
     assert main(["message", "decode", str(f)]) == 5
     assert "unknown tag token" in capsys.readouterr().err
+
+
+def test_encoder_options_all_round_trip(tmp_path, capsys):
+    sizes = {}
+    for opts in ([], ["--string-table"], ["--inline-data"], ["--string-table", "--inline-data"]):
+        out = tmp_path / ("m" + "".join(opts) + ".wbxml")
+        assert main(["message", "build", "--vars", VARS, "--carrier", "plain", "--out", str(out), *opts]) == 0
+        assert main(["message", "validate", str(out)]) == 0
+        sizes[" ".join(opts)] = out.read_bytes()
+    assert len(sizes["--string-table"]) < len(sizes[""])  # repeated values go to the string table
+    assert bytes([0xC3]) in sizes[""] and sizes["--inline-data"].count(0xC3) < sizes[""].count(0xC3)

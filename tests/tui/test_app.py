@@ -42,6 +42,8 @@ async def test_insert_card_tree_edit_write_verified():
         await choose(app, pilot)
         labels = [str(n.label) for n in app.query_one("#card").root.children[1].children]
         assert any("DM_Bootstrap" in label for label in labels)
+        pins = [str(n.label) for n in app.query_one("#card").root.children[2].children]
+        assert pins == ["ADM1 (ref 0A): 10 tries left"]  # the PIN UPDATE needs, probed without a try
         assert "empty" in text(app, "#summary")
         await pilot.press("w")
         await settle(app, pilot)
