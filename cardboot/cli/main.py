@@ -12,7 +12,7 @@ import sys
 
 from .. import __version__
 from ..errors import CardbootError, ExitCode
-from . import batch_cmd, bench_cmd, discovery_cmd, inspect_cmd, message_cmd, provision_cmd, vsim_cmd
+from . import batch_cmd, bench_cmd, discovery_cmd, inspect_cmd, message_cmd, provision_cmd, server_cmd, vsim_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     message_cmd.add_parser(sub)
     batch_cmd.add_parser(sub)
     discovery_cmd.add_parsers(sub)
+    server_cmd.add_parser(sub)
     vsim_cmd.add_parser(sub)
     tui = sub.add_parser("tui", help="the bench TUI: readers, card tree, bootstrap fields, write and verify")
     tui.add_argument("--vsim", help="virtual cards to list (comma-separated layouts; default all built-in)")

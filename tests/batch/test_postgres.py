@@ -1,52 +1,15 @@
 """Two stations sharing one PostgreSQL ledger never claim the same card (claims use FOR UPDATE SKIP
 LOCKED). The test starts its own PostgreSQL cluster from Debian's postgresql package and stops it."""
 
-import glob
 import json
-import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 
 import pytest
 
 from cardboot.batch.ledger import Ledger
 from cardboot.batch.rows import load_batch
 from tests.batch.conftest import make_csv  # noqa: F401
-
-
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-@pytest.fixture(scope="module")
-def pg_url():
-    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not bins:
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
-    if os.geteuid() != 0 or shutil.which("runuser") is None:
-        pytest.skip("starting a PostgreSQL cluster needs root (to run it as the postgres user)")
-    bindir = os.path.dirname(bins[-1])
-    data = tempfile.mkdtemp(prefix="cardboot-pg-")
-    shutil.chown(data, "postgres", "postgres")
-    port = _free_port()
-    run = lambda *a: subprocess.run(["runuser", "-u", "postgres", "--", *a], check=True, capture_output=True,  # noqa: E731
-                                    text=True, timeout=120)
-    run(f"{bindir}/initdb", "-D", f"{data}/db", "-A", "trust", "-U", "postgres")
-    run(f"{bindir}/pg_ctl", "-D", f"{data}/db", "-w", "-l", f"{data}/log",
-        "-o", f"-k {data} -p {port} -c listen_addresses=''", "start")
-    try:
-        yield f"postgresql+psycopg://postgres@/postgres?host={data}&port={port}"
-    finally:
-        subprocess.run(["runuser", "-u", "postgres", "--", f"{bindir}/pg_ctl", "-D", f"{data}/db", "-m", "fast",
-                        "-w", "stop"], capture_output=True, timeout=120)
-        shutil.rmtree(data, ignore_errors=True)
 
 
 CLAIMER = """

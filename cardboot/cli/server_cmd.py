@@ -1,0 +1,148 @@
+"""``cardboot server``: the network bootstrap server (OMA DM Bootstrap 5.5.7, RFC 8572) and its admin."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from ..errors import UsageError
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("server", help="bootstrap server: HTTPS GET (5.5.7) and RFC 8572 RESTCONF")
+    ssub = p.add_subparsers(dest="server_command", metavar="ACTION")
+
+    r = ssub.add_parser("run", help="serve over HTTPS (plain HTTP only with --insecure)")
+    r.add_argument("--db", default="sqlite:///cardboot-server.sqlite", help="device store URL (SQLite or PostgreSQL)")
+    r.add_argument("--cert", help="server certificate (PEM)")
+    r.add_argument("--key", help="server key (PEM)")
+    r.add_argument("--client-ca", help="CA that issues device certificates (enables client certificate identity)")
+    r.add_argument("--owner-cert", help="owner certificate: conveyed information is signed with it")
+    r.add_argument("--owner-key")
+    r.add_argument("--voucher-signer-cert", help="manufacturer's voucher signer (ownership vouchers)")
+    r.add_argument("--voucher-signer-key")
+    r.add_argument("--pinned-ca", help="the owner's CA that vouchers pin (default: --client-ca)")
+    r.add_argument("--host", default="127.0.0.1")
+    r.add_argument("--port", type=int, default=8443)
+    r.add_argument("--insecure", action="store_true", help="plain HTTP, for local tests only")
+    r.set_defaults(func=run_server)
+
+    i = ssub.add_parser("init-pki", help="a development PKI: CA, server, owner, voucher signer, device certificates")
+    i.add_argument("dir")
+    i.add_argument("--device", action="append", default=[], metavar="SERIAL")
+    i.add_argument("--server-name", action="append", metavar="NAME", help="DNS name or IP of the server")
+    i.set_defaults(func=run_init_pki)
+
+    a = ssub.add_parser("add-device", help="register a device and the bootstrap it gets")
+    a.add_argument("--db", default="sqlite:///cardboot-server.sqlite")
+    a.add_argument("--serial", required=True)
+    a.add_argument("--activation-code-env", metavar="VAR", help="environment variable with its activation code "
+                   "(HTTP Basic); without it the device must use a client certificate")
+    a.add_argument("--template", help="bootstrap template (with --vars)")
+    a.add_argument("--vars")
+    a.add_argument("--message", help="a bootstrap message file instead of a template")
+    a.add_argument("--redirect", action="append", default=[], metavar="URI", help="https://host[:port] of another bootstrap server")
+    a.set_defaults(func=run_add)
+
+    for name, helptext in (("list-devices", "registered devices"), ("reports", "progress reports")):
+        s = ssub.add_parser(name, help=helptext)
+        s.add_argument("--db", default="sqlite:///cardboot-server.sqlite")
+        if name == "reports":
+            s.add_argument("--device")
+        s.set_defaults(func=run_list if name == "list-devices" else run_reports)
+    rm = ssub.add_parser("remove-device")
+    rm.add_argument("--db", default="sqlite:///cardboot-server.sqlite")
+    rm.add_argument("--serial", required=True)
+    rm.set_defaults(func=run_remove)
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+
+def _read(path: str | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror}") from None
+
+
+def run_server(args) -> int:
+    import uvicorn
+
+    from ..server.app import BootstrapServer
+    from ..server.run import make_config, peer_cert
+    from ..server.store import DeviceStore
+
+    owner = (_read(args.owner_cert), _read(args.owner_key)) if args.owner_cert else None
+    signer = (_read(args.voucher_signer_cert), _read(args.voucher_signer_key)) if args.voucher_signer_cert else None
+    if owner and not signer:
+        raise UsageError("signed conveyed information needs --voucher-signer-cert/--voucher-signer-key")
+    app = BootstrapServer(DeviceStore(args.db), owner=owner, voucher_signer=signer,
+                          pinned_ca=_read(args.pinned_ca or args.client_ca), peer_cert=peer_cert)
+    config = make_config(app, host=args.host, port=args.port, cert=args.cert, key=args.key, client_ca=args.client_ca,
+                         insecure=args.insecure)
+    scheme = "http" if args.insecure else "https"
+    print(f"cardboot bootstrap server on {scheme}://{args.host}:{args.port}", file=sys.stderr, flush=True)
+    uvicorn.Server(config).run()
+    return 0
+
+
+def run_init_pki(args) -> int:
+    from ..server.pki import init_pki
+
+    files = init_pki(args.dir, args.device, tuple(args.server_name or ("localhost", "127.0.0.1")))
+    for name, path in files.items():
+        print(f"{name:<24} {path}")
+    return 0
+
+
+def run_add(args) -> int:
+    from ..bootstrap.builder import build_message, encode_message
+    from ..bootstrap.io import load_message_file
+    from ..bootstrap.template import load_bootstrap
+    from ..server.dhcp import check_uri
+    from ..server.store import DeviceStore
+
+    code = None
+    if args.activation_code_env:
+        code = os.environ.get(args.activation_code_env)
+        if not code:
+            raise UsageError(f"environment variable {args.activation_code_env} is not set")
+    message = None
+    if args.message:
+        loaded = load_message_file(args.message)
+        message = loaded.wbxml or encode_message(loaded.message)
+    elif args.template:
+        if not args.vars:
+            raise UsageError("--template needs --vars")
+        message = encode_message(build_message(load_bootstrap(args.template, args.vars), "tnds-wbxml"))
+    redirects = [check_uri(u) for u in args.redirect]
+    DeviceStore(args.db).add(args.serial, code, message, redirects)
+    print(f"device {args.serial}: {len(message or b'')}-byte bootstrap, {len(redirects)} redirect(s), "
+          f"{'Basic + certificate' if code else 'client certificate only'}")
+    return 0
+
+
+def run_list(args) -> int:
+    from ..server.store import DeviceStore
+
+    print(json.dumps(DeviceStore(args.db).list(), indent=2))
+    return 0
+
+
+def run_reports(args) -> int:
+    from ..server.store import DeviceStore
+
+    print(json.dumps(DeviceStore(args.db).reports(args.device), indent=2))
+    return 0
+
+
+def run_remove(args) -> int:
+    from ..server.store import DeviceStore
+
+    if not DeviceStore(args.db).remove(args.serial):
+        raise UsageError(f"no device {args.serial}")
+    print(f"device {args.serial} removed")
+    return 0

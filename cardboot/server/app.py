@@ -1,0 +1,191 @@
+"""The bootstrap server as an ASGI application (the HTTP layer only; the rules live in sztp.py,
+conveyed.py, cms.py and store.py).
+
+- ``GET /OMA/DM/Bootstrap.xml`` (the SCWS path of OMA DM Bootstrap 5.5.7) and ``GET /OMA/DM/Bootstrap/<serial>``:
+  the authenticated device's WBXML bootstrap message (``application/vnd.syncml.dm+wbxml``), 404 when it
+  has none — and 404 for another device's URL, so nothing about other devices leaks.
+- RFC 8572 ``POST /restconf/operations/ietf-sztp-bootstrap-server:get-bootstrapping-data`` and
+  ``:report-progress``; ``GET /.well-known/host-meta`` (RFC 8040 3.1).
+
+Device identity (RFC 8572 / RESTCONF username): the TLS client certificate's subject serialNumber and/or
+HTTP Basic (serial + activation code, checked against a salted scrypt hash); when both are given they
+must agree. Failures are 401 access-denied; no secret is ever logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import logging
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from . import cms
+from .conveyed import conveyed_information, onboarding_json, onboarding_xml, redirect_json, voucher
+from .restconf import YANG_JSON, YANG_XML, RestconfError, media_type, negotiate
+from .store import DeviceStore, check_code
+from .sztp import MAX_BODY, output_body, parse_bootstrap_request, parse_progress_report
+
+log = logging.getLogger("cardboot.server")
+RPC = "/restconf/operations/ietf-sztp-bootstrap-server:"
+WBXML_TYPE = "application/vnd.syncml.dm+wbxml"
+HOST_META = (b'<?xml version="1.0" encoding="UTF-8"?>\n<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n'
+             b'  <Link rel="restconf" href="/restconf"/>\n</XRD>\n')
+
+
+def cert_serial(der: bytes | None) -> str | None:
+    if not der:
+        return None
+    try:
+        attrs = x509.load_der_x509_certificate(der).subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
+    except ValueError:
+        return None
+    return attrs[0].value if attrs else None
+
+
+def _host_port(uri: str) -> tuple[str, int | None]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(uri)
+    return parts.hostname or "", parts.port
+
+
+class BootstrapServer:
+    def __init__(self, store: DeviceStore, *, owner: tuple[bytes, bytes] | None = None,
+                 voucher_signer: tuple[bytes, bytes] | None = None, pinned_ca: bytes | None = None,
+                 peer_cert=None, max_body: int = MAX_BODY):
+        self.store = store
+        self.owner = owner
+        self.voucher_signer = voucher_signer
+        self.pinned_ca = pinned_ca
+        self.peer_cert = peer_cert or (lambda scope: None)  # scope -> client certificate DER or None
+        self.max_body = max_body
+        self.owner_bag = cms.certificate_bag([owner[0]]) if owner else None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":
+            while True:
+                msg = await receive()
+                if msg["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif msg["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        answer_type = negotiate(headers.get("accept")) or YANG_JSON
+        try:
+            status, body, ctype, extra = await self._handle(scope, receive, headers)
+        except RestconfError as e:
+            status, body, ctype, extra = e.status, e.body(answer_type), answer_type, []
+            if e.status == 401:
+                extra = [(b"www-authenticate", b'Basic realm="cardboot bootstrap"')]
+        except Exception:  # a bug: no traceback to the client, one line in the log
+            log.exception("internal error on %s %s", scope.get("method"), scope.get("path"))
+            err = RestconfError(500, "application", "operation-failed", "internal error")
+            status, body, ctype, extra = 500, err.body(answer_type), answer_type, []
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", ctype.encode()), (b"content-length", str(len(body)).encode()),
+                                *extra]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _read_body(self, receive) -> bytes:
+        chunks, size = [], 0
+        while True:
+            msg = await receive()
+            chunk = msg.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                raise RestconfError(413, "protocol", "too-big", f"request body over {self.max_body} bytes")
+            chunks.append(chunk)
+            if not msg.get("more_body"):
+                return b"".join(chunks)
+
+    def _identify(self, scope, headers) -> str:
+        by_cert = cert_serial(self.peer_cert(scope))
+        user = None
+        auth = headers.get("authorization", "")
+        if auth[:6].lower() == "basic ":
+            try:
+                user, _, code = base64.b64decode(auth[6:].strip(), validate=True).decode("utf-8").partition(":")
+            except (binascii.Error, UnicodeDecodeError, ValueError):
+                raise RestconfError(401, "protocol", "access-denied", "malformed Basic credentials") from None
+            device = self.store.get(user)
+            if device is None or not check_code(code, device.code_hash):
+                raise RestconfError(401, "protocol", "access-denied", "unknown device or wrong activation code")
+        if by_cert and user and by_cert != user:
+            raise RestconfError(401, "protocol", "access-denied", "client certificate and username disagree")
+        serial = by_cert or user
+        if not serial:
+            raise RestconfError(401, "protocol", "access-denied", "authenticate with a client certificate or Basic")
+        return serial
+
+    async def _handle(self, scope, receive, headers):
+        method, path = scope["method"], scope["path"]
+        if path == "/.well-known/host-meta":
+            if method != "GET":
+                raise RestconfError(405, "protocol", "operation-not-supported", "use GET")
+            return 200, HOST_META, "application/xrd+xml", []
+        if path == "/OMA/DM/Bootstrap.xml" or path.startswith("/OMA/DM/Bootstrap/"):
+            if method != "GET":
+                raise RestconfError(405, "protocol", "operation-not-supported", "use GET")
+            serial = await asyncio.to_thread(self._identify, scope, headers)
+            wanted = path.rsplit("/", 1)[1] if path.startswith("/OMA/DM/Bootstrap/") else serial
+            device = await asyncio.to_thread(self.store.get, serial)
+            if wanted != serial or device is None or not device.message:
+                raise RestconfError(404, "application", "data-missing", "no bootstrap message for this device")
+            return 200, device.message, WBXML_TYPE, []
+        if path.startswith(RPC):
+            if method != "POST":
+                raise RestconfError(405, "protocol", "operation-not-supported", "RPCs are invoked with POST")
+            rpc = path[len(RPC):]
+            if rpc not in ("get-bootstrapping-data", "report-progress"):
+                raise RestconfError(404, "protocol", "invalid-value", f"no RPC {rpc!r}")
+            answer = negotiate(headers.get("accept"))
+            if answer is None:
+                raise RestconfError(406, "protocol", "invalid-value", "answers are application/yang-data+xml or +json")
+            body = await self._read_body(receive)
+            ctype = media_type(headers.get("content-type")) if body.strip() else (answer or YANG_JSON)
+            if ctype is None:
+                raise RestconfError(415, "protocol", "invalid-value",
+                                    "send application/yang-data+xml or application/yang-data+json")
+            serial = await asyncio.to_thread(self._identify, scope, headers)
+            if rpc == "report-progress":
+                report = parse_progress_report(body, ctype)
+                await asyncio.to_thread(self.store.add_report, serial, report.progress_type, report.message,
+                                        {"ssh-host-keys": len(report.ssh_host_keys),
+                                         "trust-anchor-certs": len(report.trust_anchor_certs)})
+                return 204, b"", answer, []
+            request = parse_bootstrap_request(body, ctype)
+            out = await asyncio.to_thread(self._bootstrap, serial, request, answer)
+            return 200, out, answer, []
+        raise RestconfError(404, "protocol", "invalid-value", "no such resource")
+
+    def _bootstrap(self, serial: str, request, answer: str) -> bytes:
+        device = self.store.get(serial)
+        if device is None:
+            raise RestconfError(404, "application", "data-missing", "no bootstrapping data for this device")
+        as_json = answer == YANG_JSON
+        signed_ok = self.owner is not None
+        if device.message and (signed_ok or not request.signed_data_preferred):
+            doc = onboarding_json(device.message) if as_json else onboarding_xml(device.message)
+        elif device.redirects:
+            servers = [_host_port(u) + (None,) for u in device.redirects]
+            doc = redirect_json(servers)
+            as_json = True
+            if request.signed_data_preferred and not signed_ok:
+                # RFC 8572 5.3: without signed data the device still takes unsigned redirect information
+                return output_body(answer, conveyed_information(doc, True, None))
+        else:
+            raise RestconfError(404, "application", "data-missing",
+                                "no bootstrapping data this device would accept (it prefers signed data)")
+        if not signed_ok:
+            return output_body(answer, conveyed_information(doc, as_json, None))
+        conveyed = conveyed_information(doc, as_json, self.owner)
+        if self.voucher_signer is None or self.pinned_ca is None:
+            raise RestconfError(500, "application", "operation-failed", "signed data needs an ownership voucher signer")
+        v = voucher(serial, self.pinned_ca, self.voucher_signer)
+        return output_body(answer, conveyed, self.owner_bag, v)

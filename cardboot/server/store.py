@@ -1,0 +1,133 @@
+"""Device records of the bootstrap server, in a real database through SQLAlchemy Core (SQLite file by
+default, PostgreSQL by URL, the same code): the device's serial number, its activation code as a salted
+scrypt hash, its OMA DM bootstrap message (WBXML) and redirect URIs, and the progress reports it sent."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Column, Float, Integer, LargeBinary, MetaData, String, Table, Text, create_engine, delete, insert, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from ..errors import CardbootError, ExitCode, UsageError
+
+metadata = MetaData()
+devices = Table(
+    "cardboot_devices", metadata,
+    Column("serial", String(128), primary_key=True),
+    Column("code_hash", Text),  # scrypt$N$r$p$salt$hash (base64), or NULL: client certificate only
+    Column("message", LargeBinary),  # WBXML bootstrap message
+    Column("redirects", Text),  # JSON list of https://host[:port]
+    Column("created", Float, nullable=False),
+)
+reports = Table(
+    "cardboot_progress", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("serial", String(128), nullable=False, index=True),
+    Column("at", Float, nullable=False),
+    Column("progress_type", String(64), nullable=False),
+    Column("message", Text),
+    Column("detail", Text),
+)
+
+SCRYPT = (2 ** 14, 8, 1)
+
+
+class StoreError(CardbootError):
+    exit_code = ExitCode.CARD_IO
+
+
+def hash_code(code: str) -> str:
+    n, r, p = SCRYPT
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(code.encode(), salt=salt, n=n, r=r, p=p, dklen=32)
+    return f"scrypt${n}${r}${p}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def check_code(code: str, stored: str | None) -> bool:
+    if not stored:
+        return False
+    try:
+        _name, n, r, p, salt, digest = stored.split("$")
+        got = hashlib.scrypt(code.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32)
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got, base64.b64decode(digest))
+
+
+@dataclass
+class Device:
+    serial: str
+    code_hash: str | None
+    message: bytes | None
+    redirects: list[str]
+
+
+class DeviceStore:
+    def __init__(self, url: str):
+        kwargs = {}
+        if url in ("sqlite://", "sqlite:///:memory:"):
+            from sqlalchemy.pool import StaticPool
+
+            kwargs = dict(connect_args={"check_same_thread": False}, poolclass=StaticPool)
+        try:
+            self.engine = create_engine(url, **kwargs)
+            metadata.create_all(self.engine)
+        except (SQLAlchemyError, ImportError, ValueError) as e:
+            raise UsageError(f"cannot open device store {url.split('@')[-1]}: {str(e).splitlines()[0]}") from None
+        self._lock = threading.RLock() if self.engine.dialect.name == "sqlite" else None
+
+    def _tx(self):
+        return self.engine.begin()
+
+    def add(self, serial: str, code: str | None, message: bytes | None, redirects: list[str] = ()) -> None:
+        if not serial or len(serial) > 128:
+            raise UsageError("a device serial number is 1..128 characters")
+        if code is None and message is None and not redirects:
+            raise UsageError(f"device {serial}: nothing to serve (give a bootstrap message or redirects)")
+        try:
+            with self._tx() as db:
+                db.execute(insert(devices).values(serial=serial, code_hash=hash_code(code) if code else None,
+                                                  message=message, redirects=json.dumps(list(redirects)),
+                                                  created=time.time()))
+        except IntegrityError:
+            raise UsageError(f"device {serial} exists already (remove it first)") from None
+
+    def get(self, serial: str) -> Device | None:
+        with self.engine.connect() as db:
+            row = db.execute(select(devices).where(devices.c.serial == serial)).first()
+        if row is None:
+            return None
+        return Device(row.serial, row.code_hash, row.message, json.loads(row.redirects or "[]"))
+
+    def remove(self, serial: str) -> bool:
+        with self._tx() as db:
+            return db.execute(delete(devices).where(devices.c.serial == serial)).rowcount == 1
+
+    def list(self) -> list[dict]:
+        with self.engine.connect() as db:
+            rows = db.execute(select(devices.c.serial, devices.c.message, devices.c.redirects, devices.c.code_hash,
+                                     devices.c.created).order_by(devices.c.serial))
+            return [{"serial": r.serial, "message_bytes": len(r.message or b""),
+                     "redirects": json.loads(r.redirects or "[]"), "basic_auth": r.code_hash is not None,
+                     "created": r.created} for r in rows]
+
+    def add_report(self, serial: str, progress_type: str, message: str | None, detail: dict | None = None) -> None:
+        with self._tx() as db:
+            db.execute(insert(reports).values(serial=serial, at=time.time(), progress_type=progress_type,
+                                              message=message, detail=json.dumps(detail) if detail else None))
+
+    def reports(self, serial: str | None = None) -> list[dict]:
+        q = select(reports).order_by(reports.c.id)
+        if serial:
+            q = q.where(reports.c.serial == serial)
+        with self.engine.connect() as db:
+            return [{"serial": r.serial, "at": r.at, "progress_type": r.progress_type, "message": r.message}
+                    for r in db.execute(q)]
