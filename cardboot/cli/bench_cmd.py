@@ -6,13 +6,13 @@ import json
 
 from ..bench.read_bootstrap import bench_read_bootstrap
 
-BENCHES = ("read", "provision", "wbxml", "pcsc", "batch")
+BENCHES = ("read", "provision", "wbxml", "pcsc", "batch", "server")
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("bench", help="measure APDU counts, host overhead and PC/SC round trips")
     p.add_argument("names", nargs="*", choices=[*BENCHES, []], metavar="NAME",
-                   help="read (bootstrap read on in-process cards), provision (read / write+verify APDUs), wbxml (codec against libwbxml), batch (cards/min by readers), pcsc (round trips through pcscd+vpcd; "
+                   help="read (bootstrap read on in-process cards), provision (read / write+verify APDUs), wbxml (codec against libwbxml), batch (cards/min by readers), server (requests/s over TLS), pcsc (round trips through pcscd+vpcd; "
                    "needs root or a running pcscd with vpcd); default: both")
     p.add_argument("--rounds", type=int, default=200, help="repetitions to average over (default 200)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -91,6 +91,10 @@ def run(args) -> int:
             out["batch"] = bench_batch()
         except PcscdUnavailable as e:
             out["batch_skipped"] = str(e)
+    if "server" in names:
+        from ..bench.server import bench_server
+
+        out["server"] = bench_server()
     if args.json:
         print(json.dumps({k: (v if isinstance(v, (str, int)) else [r.as_dict() for r in v]) for k, v in out.items()},
                          indent=2))
@@ -119,6 +123,11 @@ def run(args) -> int:
         for r in out["batch"]:
             print(f"{r.readers} reader(s): {r.cards} cards in {r.seconds} s = {r.cards_per_min} cards/min "
                   f"(x{r.ratio_to_one_reader})")
+    if "server" in out:
+        print("\nbootstrap server, 100 concurrent TLS connections on loopback (client and server share the CPU)")
+        for r in out["server"]:
+            print(f"{r.endpoint:<34} {r.per_second:>8} req/s  p50 {r.p50_ms} ms  p99 {r.p99_ms} ms  "
+                  f"x{r.ratio_to_ceiling} of the ceiling")
     if "batch_skipped" in out:
         print(f"\nbatch: skipped ({out['batch_skipped']})")
     if "pcsc_roundtrip_skipped" in out:

@@ -63,6 +63,7 @@ class BootstrapServer:
         self.peer_cert = peer_cert or (lambda scope: None)  # scope -> client certificate DER or None
         self.max_body = max_body
         self.owner_bag = cms.certificate_bag([owner[0]]) if owner else None
+        self._vouchers: dict[str, bytes] = {}  # serial -> voucher: valid for a year, so signed once per device
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
@@ -182,10 +183,17 @@ class BootstrapServer:
         else:
             raise RestconfError(404, "application", "data-missing",
                                 "no bootstrapping data this device would accept (it prefers signed data)")
-        if not signed_ok:
+        if not signed_ok or not request.signed_data_preferred:
+            # signed data when the device prefers it (RFC 8572 7.1 signed-data-preferred); the TLS session
+            # to this server already authenticates unsigned data for a device that did not ask
             return output_body(answer, conveyed_information(doc, as_json, None))
         conveyed = conveyed_information(doc, as_json, self.owner)
         if self.voucher_signer is None or self.pinned_ca is None:
             raise RestconfError(500, "application", "operation-failed", "signed data needs an ownership voucher signer")
-        v = voucher(serial, self.pinned_ca, self.voucher_signer)
+        v = self._vouchers.get(serial)
+        if v is None:
+            v = voucher(serial, self.pinned_ca, self.voucher_signer)
+            if len(self._vouchers) > 100_000:
+                self._vouchers.clear()
+            self._vouchers[serial] = v
         return output_body(answer, conveyed, self.owner_bag, v)
