@@ -128,10 +128,12 @@ def test_get_bootstrapping_data_signed_json_and_xml(server, tmp_path):
     assert base64.b64decode(onboarding["configuration"]) == MESSAGE
     voucher = json.loads(openssl_verify(server, base64.b64decode(out["ownership-voucher"]), tmp_path))
     assert voucher["ietf-voucher:voucher"]["serial-number"] == "SN1"
+    unsigned = rpc(client(server, "SN1"), "get-bootstrapping-data").json()["ietf-sztp-bootstrap-server:output"]
+    assert set(unsigned) == {"conveyed-information"}  # no signed data asked: unsigned, no voucher
     r = rpc(client(server), "get-bootstrapping-data", auth=("SN2", "activation-2"), ctype=XML, accept=XML,
             raw=b'<input xmlns="urn:ietf:params:xml:ns:yang:ietf-sztp-bootstrap-server"><hw-model>x</hw-model></input>')
     assert r.status_code == 200 and r.headers["content-type"] == XML and b"<conveyed-information>" in r.content
-    r = rpc(client(server), "get-bootstrapping-data", auth=("SN3", "activation-3"))
+    r = rpc(client(server), "get-bootstrapping-data", {"signed-data-preferred": [None]}, auth=("SN3", "activation-3"))
     info = json.loads(openssl_verify(server, base64.b64decode(
         r.json()["ietf-sztp-bootstrap-server:output"]["conveyed-information"]), tmp_path))
     assert info["ietf-sztp-conveyed-info:redirect-information"]["bootstrap-server"][0] == {
