@@ -10,7 +10,7 @@ if [ "$(id -u)" = 0 ]; then
     # --no-install-recommends: pcsc-tools would otherwise pull a GTK desktop stack
     apt-get install -y -qq --no-install-recommends \
         python3 python3-venv python3-dev gcc pkg-config swig \
-        pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd libwbxml2-utils opensc openssl postgresql \
+        pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd libwbxml2-utils opensc openssl postgresql curl \
         >/dev/null
 else
     echo "install.sh: not root, skipping apt packages" >&2
