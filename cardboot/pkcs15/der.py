@@ -14,15 +14,25 @@ from .. import tlv
 from ..errors import Asn1Error, TlvError
 
 
-def split_objects(data: bytes, what: str, where: str) -> list[tuple[int, bytes]]:
-    """(offset, encoded object) for each top-level TLV, stopping at 00/FF padding."""
+def top_level(data: bytes, what: str, where: str) -> list[tlv.Tlv]:
+    """The top-level TLVs of a file, stopping at 00/FF padding, their nesting bounded."""
     try:
         items = tlv.parse(data, what=what, where=where, padding=True)
         for item in items:  # bound the nesting before pyasn1 recurses into it
             _check_depth(item)
     except TlvError as e:
         raise Asn1Error(what, e.reason, e.offset, where) from None
-    return [(t.offset, bytes(data[t.offset : t.value_offset + len(t.value)])) for t in items]
+    return items
+
+
+def encoded(data: bytes, item: tlv.Tlv) -> bytes:
+    """The bytes of one TLV (tag, length and value) as they stand in ``data``."""
+    return bytes(data[item.offset : item.value_offset + len(item.value)])
+
+
+def split_objects(data: bytes, what: str, where: str) -> list[tuple[int, bytes]]:
+    """(offset, encoded object) for each top-level TLV, stopping at 00/FF padding."""
+    return [(t.offset, encoded(data, t)) for t in top_level(data, what, where)]
 
 
 def _check_depth(item: tlv.Tlv) -> None:

@@ -36,19 +36,23 @@ class OdfEntry:
 
 def decode_odf(data: bytes, where: str = "EF(ODF) 5031") -> list[OdfEntry]:
     out = []
-    for offset, encoded in der.split_objects(data, "EF(ODF)", where):
-        first = encoded[0]
+    for item in der.top_level(data, "EF(ODF)", where):
+        raw = der.encoded(data, item)
+        first, offset = raw[0], item.offset
         n = first & 0x1F
         if first & 0xE0 != 0xA0 or n == 0x1F:
             raise der.Asn1Error("EF(ODF)", f"entry tag {first:02X} is not a context-specific [n] choice",
                                 offset, where)
         kind = ODF_KINDS.get(n, f"[{n}]")
-        body = der.split_objects(encoded[2 if encoded[1] < 0x80 else 2 + (encoded[1] & 0x7F):], "EF(ODF)", where)
-        if len(body) == 1 and body[0][1][0] == 0x30:
-            path = der.decode(body[0][1], asn1.Path(), "EF(ODF)", where, offset)
-            out.append(OdfEntry(kind, n, Pkcs15Path.from_asn1(path), encoded))
+        try:
+            body = item.children(padding=True)
+        except der.TlvError as e:
+            raise der.Asn1Error("EF(ODF)", e.reason, e.offset, where) from None
+        if len(body) == 1 and body[0].tag == 0x30:
+            path = der.decode(der.encoded(data, body[0]), asn1.Path(), "EF(ODF)", where, offset)
+            out.append(OdfEntry(kind, n, Pkcs15Path.from_asn1(path), raw))
         else:
-            out.append(OdfEntry(kind, n, None, encoded))
+            out.append(OdfEntry(kind, n, None, raw))
     return out
 
 
