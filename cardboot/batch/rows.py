@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..bootstrap.builder import build_message, encode_message
-from ..bootstrap.template import fill_template, load_toml, resolve_template, template_variables
+from ..bootstrap.template import fill_template, load_toml, resolve_template, secret_variables, template_variables
 from ..bootstrap.validate import validate_message
 from ..errors import CardbootError, ExitCode
 from ..secret import Secret
@@ -76,7 +76,7 @@ def normalize_iccid(value: str) -> str | None:
     return v if v.isdigit() and 18 <= len(v) <= 20 else None
 
 
-def load_batch(csv_path: str | Path, template: str, *, secret_names: frozenset[str] = frozenset()) -> Batch:
+def load_batch(csv_path: str | Path, template: str) -> Batch:
     """Read and check the whole CSV; raise :class:`CsvError` listing every problem, or return the rows
     with their encoded messages."""
     src = str(csv_path)
@@ -123,7 +123,7 @@ def load_batch(csv_path: str | Path, template: str, *, secret_names: frozenset[s
 
     rows: list[CardRow] = []
     seen: dict[str, int] = {}
-    secret_vars = set(secret_names) | {"server_secret", "client_secret"}
+    secret_vars = secret_variables(tpl)
     while True:
         try:
             values = next(reader)

@@ -183,6 +183,27 @@ def template_variables(template: dict) -> set[str]:
     return names
 
 
+def secret_variables(template: dict) -> set[str]:
+    """Names of the {placeholders} that fill secret leaves (AAuthSecret, or ``secret = true``): values a
+    face must mask and a ledger must not keep."""
+    names: set[str] = set()
+
+    def walk(nodes: dict) -> None:
+        for key, spec in nodes.items():
+            if isinstance(spec, dict) and "value" in spec:
+                if spec.get("secret", key in SECRET_LEAVES):
+                    names.update(template_variables({"v": spec["value"]}))
+            elif isinstance(spec, dict):
+                walk(spec)
+            elif key in SECRET_LEAVES:
+                names.update(template_variables({"v": spec}))
+
+    for obj in template.get("object", []):
+        if isinstance(obj.get("nodes"), dict):
+            walk(obj["nodes"])
+    return names
+
+
 def load_bootstrap(template: str | Path, variables: dict | str | Path) -> Bootstrap:
     path = resolve_template(template)
     tpl = load_toml(path, "template")

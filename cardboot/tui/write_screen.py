@@ -10,12 +10,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from ..bootstrap.builder import build_message, encode_message
-from ..bootstrap.template import fill_template, load_toml, resolve_template, template_variables
+from ..bootstrap.template import fill_template, load_toml, resolve_template, secret_variables, template_variables
 from ..bootstrap.validate import validate_message
 from ..bootstrap.view import diff
 from ..errors import CardbootError
-
-SECRET_VARIABLES = ("server_secret", "client_secret")
 
 
 class WriteScreen(ModalScreen):
@@ -36,6 +34,7 @@ class WriteScreen(ModalScreen):
         self.template_name = template
         self.template = load_toml(resolve_template(template), "template")
         self.names = sorted(template_variables(self.template))
+        self.secret_names = secret_variables(self.template)
         self.defaults = defaults
         self.capacity = capacity
         self.current = current  # the card's message (for the diff)
@@ -47,7 +46,7 @@ class WriteScreen(ModalScreen):
             for name in self.names:
                 with Horizontal(classes="row"):
                     yield Label(name, classes="name")
-                    yield Input(str(self.defaults.get(name, "")), id=f"var-{name}", password=name in SECRET_VARIABLES)
+                    yield Input(str(self.defaults.get(name, "")), id=f"var-{name}", password=name in self.secret_names)
             yield Static("", id="check")
             with Horizontal(classes="row"):
                 yield Button("Write and verify", variant="primary", id="write")
