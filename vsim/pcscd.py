@@ -45,17 +45,14 @@ def readers() -> list[str] | None:
 
 
 def card_present(reader: str) -> bool:
-    """Whether pcscd sees a card in ``reader`` right now."""
-    from smartcard import scard
+    """Whether pcscd sees a card in ``reader`` right now (False when no pcscd answers)."""
+    from cardboot.errors import CardbootError
+    from cardboot.transport.pcsc import card_state
 
-    hr, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
-    if hr != scard.SCARD_S_SUCCESS:
-        return False
     try:
-        hr, states = scard.SCardGetStatusChange(ctx, 0, [(reader, scard.SCARD_STATE_UNAWARE)])
-        return hr == scard.SCARD_S_SUCCESS and bool(states[0][1] & scard.SCARD_STATE_PRESENT)
-    finally:
-        scard.SCardReleaseContext(ctx)
+        return card_state(reader)[0]
+    except CardbootError:
+        return False
 
 
 def vpcd_readers() -> list[str]:

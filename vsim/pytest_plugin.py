@@ -106,7 +106,7 @@ class _Factory:
                  state_path=None, quickack: bool = True) -> VsimReader:
         import vsim
 
-        from .pcscd import vpcd_readers
+        from .pcscd import card_present, vpcd_readers
         from .state import StateKeeper, load_state
         from .vpcd import VpcdCard, wait_for
 
@@ -123,7 +123,7 @@ class _Factory:
             server.stop()
             raise RuntimeError(f"no vpcd reader for slot {slot} (have: {', '.join(vpcd_readers())})")
         reader = names[0]
-        if not server.connected.wait(10) or not wait_for(lambda: _present(reader), 10):
+        if not server.connected.wait(10) or not wait_for(lambda: card_present(reader), 10):
             server.stop()
             raise RuntimeError(f"virtual card {profile} did not appear in {reader}")
         handle = VsimReader(profile, reader, slot, card, server)
@@ -131,22 +131,17 @@ class _Factory:
         return handle
 
     def stop(self, handle: VsimReader) -> None:
+        from .pcscd import card_present
         from .vpcd import wait_for
 
         handle.server.stop()
-        wait_for(lambda: not _present(handle.reader), 5)
+        wait_for(lambda: not card_present(handle.reader), 5)
         if handle in self.running:
             self.running.remove(handle)
 
     def close(self) -> None:
         for h in list(self.running):
             self.stop(h)
-
-
-def _present(reader: str) -> bool:
-    from .pcscd import card_present
-
-    return card_present(reader)
 
 
 @pytest.fixture

@@ -150,7 +150,7 @@ def test_pcsc_scan_lists_the_reader(vsim_reader):
 
 
 def test_cardboot_vsim_serve_process(vsim_pcscd, tmp_path):
-    from vsim.pytest_plugin import _present
+    from vsim.pcscd import card_present as _present
     from vsim.vpcd import wait_for
 
     state = tmp_path / "served.json"
