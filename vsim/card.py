@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cardboot.apdu.command import CommandApdu
-from cardboot.card.atr import atr_protocols  # noqa: F401  (re-exported for vsim.vpcd)
 from cardboot.errors import ApduFormatError
 
 from .fs import ALWAYS, DF, EF, MF_FID, NEVER, AccessCondition, Node

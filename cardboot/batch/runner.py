@@ -81,10 +81,7 @@ class BatchRunner:
     def _worker(self, slot: Slot) -> None:
         try:
             self._work(slot)
-        except LedgerError as e:  # cannot record outcomes: stop everything
-            self.fatal = e
-            self.stop.set()
-        except Exception as e:  # a bug: stop, and say so, rather than lose track of cards
+        except Exception as e:  # the ledger failed (outcomes cannot be recorded) or a bug: stop everything
             self.fatal = e
             self.stop.set()
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import ssl
 import subprocess
 import sys
@@ -121,5 +120,3 @@ def bench_server(total: int = 2000, concurrency: int = 100) -> list[ServerBenchR
             except subprocess.TimeoutExpired:
                 proc.kill()
 
-
-_ = os

@@ -29,7 +29,7 @@ def _lifecycle(b: int) -> str:
         return _LCSI[b]
     if b & 0xFC == 0x04:
         return "activated" if b & 0x01 else "deactivated"
-    if b & 0xF0 == 0x0C or b & 0xFC == 0x0C:
+    if b & 0xFC == 0x0C:
         return "terminated"
     return f"proprietary {b:02X}"
 

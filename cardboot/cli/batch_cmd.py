@@ -12,7 +12,7 @@ import threading
 import time
 
 from ..errors import UsageError
-from .cardopts import _secret
+from .cardopts import secret_option
 
 
 def add_parser(sub) -> None:
@@ -77,7 +77,7 @@ def run_batch(args) -> int:
         return e.exit_code
     ledger = _ledger(args, name)
     added, existing = ledger.add_batch(name, args.template, batch.rows)
-    options = RunOptions(name, args.station, adm=_secret(args, "adm"), pin=_secret(args, "pin"),
+    options = RunOptions(name, args.station, adm=secret_option(args, "adm"), pin=secret_option(args, "pin"),
                          force_verify=args.force_verify, max_attempts=args.max_attempts, idle_timeout=args.idle_timeout)
     service = None
     slots = []

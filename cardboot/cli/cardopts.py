@@ -41,7 +41,7 @@ def add_secret_options(parser: argparse.ArgumentParser) -> None:
                    help="VERIFY even when one wrong value would block the PIN, or the card hides the count")
 
 
-def _secret(args, kind: str) -> Secret | None:
+def secret_option(args, kind: str) -> Secret | None:
     env, file, prompt = (getattr(args, f"{kind}_env", None), getattr(args, f"{kind}_file", None),
                          getattr(args, f"{kind}_prompt", False))
     if env:
@@ -65,7 +65,7 @@ def _secret(args, kind: str) -> Secret | None:
 
 
 def secrets_from(args) -> Secrets:
-    return Secrets(pin=_secret(args, "pin"), adm=_secret(args, "adm"), force=bool(getattr(args, "force_verify", False)))
+    return Secrets(pin=secret_option(args, "pin"), adm=secret_option(args, "adm"), force=bool(getattr(args, "force_verify", False)))
 
 
 @dataclass

@@ -11,7 +11,7 @@ from ..bootstrap.syncml import expand_embedded_tnds, message_to_element
 from ..bootstrap.template import load_bootstrap
 from ..bootstrap.validate import validate_message
 from ..bootstrap.view import diff, mask_secrets
-from ..errors import ExitCode, UsageError
+from ..errors import ExitCode
 from ..wbxml.codec import VERSIONS as codec_versions
 from ..wbxml.xml import to_xml_bytes
 
@@ -112,5 +112,3 @@ def run_diff(args) -> int:
         print("same content")
     return 1 if lines else 0
 
-
-_ = UsageError

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..bootstrap.builder import build_message, encode_message
 from ..bootstrap.io import load_message_bytes, load_message_file
-from ..bootstrap.syncml import expand_embedded_tnds, message_to_element
+from ..bootstrap.syncml import expand_embedded_tnds
 from ..bootstrap.template import load_bootstrap
 from ..bootstrap.validate import validate_message
 from ..bootstrap.view import diff, mask_secrets
@@ -175,5 +175,3 @@ def run_erase(args) -> int:
                                          f"verified, {result.apdus} APDUs")
     return 0
 
-
-_ = message_to_element

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyasn1.type import univ
-
 from . import asn1, der
 from .flags import bits_to_names, names_to_bits
 from .path import Pkcs15Path
@@ -107,5 +105,3 @@ def pin_for(objects: list[PinObject | RawAuthObject], auth_id: bytes | None) -> 
         return None
     return next((o for o in objects if isinstance(o, PinObject) and o.auth_id == auth_id), None)
 
-
-_ = univ  # pyasn1 types are built through asn1.py

@@ -106,7 +106,7 @@ class BootstrapLocation:
         return f"public (private and modifiable clear); card: {card_says}"
 
 
-class _Stage:
+class Stage:
     def __init__(self, card, name: str, counts: dict[str, int]):
         self.trace = card.exchange.trace
         self.name = name
@@ -126,9 +126,9 @@ class _Stage:
 def open_pkcs15(card, apps: list[Application] | None = None, counts: dict[str, int] | None = None) -> AppSession:
     """Steps 1-2: EF.DIR and the PKCS#15 application (D.2.1 / D.3.1), each a trace stage."""
     counts = {} if counts is None else counts
-    with _Stage(card, "EF.DIR", counts):
+    with Stage(card, "EF.DIR", counts):
         apps = read_applications(card) if apps is None else apps
-    with _Stage(card, "select PKCS#15", counts):
+    with Stage(card, "select PKCS#15", counts):
         return open_application(card, apps=apps)
 
 
@@ -144,7 +144,7 @@ def locate_bootstrap(card, rule: BootstrapRule | None = None, apps: list[Applica
         session = open_pkcs15(card, apps, counts)
     try:
         files = session.files
-        with _Stage(card, "ODF", counts):
+        with Stage(card, "ODF", counts):
             odf = decode_odf(files.read_file(session.path(ODF_FID)))
         dodfs = [e for e in odf if e.kind == "DODF" and e.path is not None]
         if not dodfs:
@@ -154,7 +154,7 @@ def locate_bootstrap(card, rule: BootstrapRule | None = None, apps: list[Applica
         all_objects: list[DataObject] = []
         dodf_path: FilePath = ()
         fallback = None
-        with _Stage(card, "DODF", counts):
+        with Stage(card, "DODF", counts):
             for entry in dodfs:
                 dodf_path = session.path(entry.path.fids)
                 objects = decode_dodf(files.read_file(dodf_path), where=f"EF(DODF) {path_str(dodf_path)}")
@@ -172,11 +172,11 @@ def locate_bootstrap(card, rule: BootstrapRule | None = None, apps: list[Applica
         if chosen.needs_pin and chosen.auth_id:
             aodf_entry = next((e for e in odf if e.kind == "AODF" and e.path is not None), None)
             if aodf_entry is not None:
-                with _Stage(card, "AODF", counts):
+                with Stage(card, "AODF", counts):
                     aodf_path = session.path(aodf_entry.path.fids)
                     aodf = decode_aodf(files.read_file(aodf_path), where=f"EF(AODF) {path_str(aodf_path)}")
                 pin = pin_for(aodf, chosen.auth_id)
-        with _Stage(card, "DM_Bootstrap", counts):
+        with Stage(card, "DM_Bootstrap", counts):
             path = session.path(chosen.path.fids)
             info = files.select(path)
         return BootstrapLocation(session, odf, dodf_path, all_objects, chosen, path, info, counts, aodf, pin)
@@ -189,6 +189,6 @@ def read_bootstrap(location: BootstrapLocation) -> bytes:
     """Read the located object (the whole EF, or the Path's index/length part)."""
     counts = location.apdus
     card_files = location.session.files
-    with _Stage(location.session.card, "DM_Bootstrap", counts):
+    with Stage(location.session.card, "DM_Bootstrap", counts):
         card_files.select(location.path)
         return card_files.read_binary(location.offset, location.size)

@@ -16,7 +16,7 @@ from ..card.path import MF, FilePath, path_str
 from ..errors import CardbootError, CardFileNotFoundError, DecodeError, SecurityStatusError
 from ..pkcs15.aodf import PinObject, RawAuthObject, decode_aodf
 from ..pkcs15.dodf import DataObject
-from ..pkcs15.locate import BootstrapLocation, _Stage, locate_bootstrap, open_pkcs15
+from ..pkcs15.locate import BootstrapLocation, Stage, locate_bootstrap, open_pkcs15
 from ..pkcs15.odf import OdfEntry
 from ..pkcs15.tokeninfo import DEFAULT_FID as TOKENINFO_FID
 from ..pkcs15.tokeninfo import TokenInfo, decode_tokeninfo
@@ -146,7 +146,7 @@ def inspect_card(card: Card, reader: str = "", protocol: str = "", secrets: Secr
         report.errors.append(str(e))
     counts: dict[str, int] = {}
     try:
-        with _Stage(card, "EF.DIR", counts):
+        with Stage(card, "EF.DIR", counts):
             report.applications = read_applications(card)
     except CardFileNotFoundError:
         report.applications = []

@@ -24,7 +24,7 @@ from cryptography.x509.oid import NameOID
 
 from . import cms
 from .conveyed import conveyed_information, onboarding_json, onboarding_xml, redirect_json, voucher
-from .restconf import YANG_JSON, YANG_XML, RestconfError, media_type, negotiate
+from .restconf import YANG_JSON, RestconfError, media_type, negotiate
 from .store import DeviceStore, check_code
 from .sztp import MAX_BODY, output_body, parse_bootstrap_request, parse_progress_report
 

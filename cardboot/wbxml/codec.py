@@ -13,10 +13,10 @@ Why hand-written: no maintained Python package decodes WBXML with the SyncML/DM 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..errors import WbxmlError
-from .tables import DMDDF12, SYNCML12, CodePage, Language, language_by_fpi, language_by_public_id, language_for_root
+from .tables import SYNCML12, CodePage, Language, language_by_fpi, language_by_public_id, language_for_root
 
 SWITCH_PAGE, END, ENTITY, STR_I, LITERAL = 0x00, 0x01, 0x02, 0x03, 0x04
 EXT_I = (0x40, 0x41, 0x42)

@@ -5,7 +5,6 @@ import json
 import subprocess
 import sys
 
-import pytest
 
 from cardboot.batch.ledger import Ledger
 from cardboot.batch.rows import load_batch

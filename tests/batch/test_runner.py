@@ -1,8 +1,6 @@
 """The batch runner on in-process virtual readers: everything verified, pulled cards at every APDU index,
 wrong secrets, cards without a row; nothing is ever marked verified with wrong content."""
 
-import pytest
-
 import vsim
 from cardboot.batch.ledger import Ledger
 from cardboot.batch.rows import load_batch

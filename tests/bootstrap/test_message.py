@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from cardboot.bootstrap.builder import CARRIERS, build_message, encode_message
 from cardboot.bootstrap.io import load_message_bytes
-from cardboot.bootstrap.syncml import TNDS_WBXML, TNDS_XML, element_to_message, message_to_element
+from cardboot.bootstrap.syncml import TNDS_WBXML, TNDS_XML, message_to_element
 from cardboot.bootstrap.template import fill_template, load_bootstrap, load_toml, resolve_template
 from cardboot.bootstrap.tnds import MgmtTree
 from cardboot.bootstrap.validate import validate_message
@@ -159,8 +159,6 @@ def test_mutated_messages_only_raise_typed_errors(boot, data):
     except (WbxmlError, MessageError, XmlError):
         pass
 
-
-_ = element_to_message
 
 
 def test_embed_is_the_inverse_of_expand(boot):

@@ -3,7 +3,6 @@ APDUs, one write per reply, reconnect after the server goes away, clean stop; st
 
 import json
 import socket
-import threading
 
 import pytest
 
