@@ -60,6 +60,15 @@ class CardRemovedError(TransportError):
     """The card left the reader (or the virtual card dropped its link) during a session."""
 
 
+class CardResponseError(CardIOError):
+    """The card answered in a way the standard does not allow (no channel number from MANAGE CHANNEL, no
+    response data where it must give some). The card misbehaves: exit 3, never "usage"."""
+
+
+class ChannelClosedError(CardIOError):
+    """A command was meant for a logical channel that is closed (the card or an earlier error closed it)."""
+
+
 class ApduFormatError(CardIOError):
     """A command or response APDU could not be built or parsed."""
 

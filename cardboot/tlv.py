@@ -107,19 +107,26 @@ def parse(
             # ISO 7816-4 allows 00/FF between objects too
             i += 1
             continue
-        start = i
-        tag, i = _read_tag(data, i, what, where, base_offset)
-        length, i = _read_length(data, i, what, where, base_offset)
-        if i + length > n:
-            raise TlvError(
-                what,
-                f"tag {tag:02X} announces {length} bytes but only {n - i} follow",
-                base_offset + start,
-                where,
-            )
-        out.append(Tlv(tag, bytes(data[i : i + length]), base_offset + start, base_offset + i, depth, what, where))
-        i += length
+        item, i = parse_one(data, i, what=what, where=where, base_offset=base_offset, depth=depth)
+        out.append(item)
     return out
+
+
+def parse_one(data: bytes, i: int, *, what: str = "TLV", where: str = "", base_offset: int = 0,
+              depth: int = 0) -> tuple[Tlv, int]:
+    """The TLV starting at ``data[i]`` and the index just after it."""
+    n = len(data)
+    start = i
+    tag, i = _read_tag(data, i, what, where, base_offset)
+    length, i = _read_length(data, i, what, where, base_offset)
+    if i + length > n:
+        raise TlvError(
+            what,
+            f"tag {tag:02X} announces {length} bytes but only {n - i} follow",
+            base_offset + start,
+            where,
+        )
+    return Tlv(tag, bytes(data[i : i + length]), base_offset + start, base_offset + i, depth, what, where), i + length
 
 
 def find(tlvs: list[Tlv], tag: int) -> Tlv | None:

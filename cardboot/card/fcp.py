@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from .. import tlv
 from ..errors import TlvError
-from .fileinfo import FileInfo, PinStatus, key_ref_name
+from .access_rule import AccessRules, decode_arr_reference, decode_compact, decode_expanded, key_ref_name
+from .fileinfo import FileInfo, PinStatus
 
 _WHAT = "FCP"
-
-# ISO/IEC 7816-4 table 17 (EF) / table 16 (DF): access mode byte bits b7..b1
-_EF_OPS = ("delete", "terminate", "activate", "deactivate", "write", "update", "read")
-_DF_OPS = ("delete", "terminate", "activate", "deactivate", "create-df", "create-ef", "delete-child")
 
 _EF_STRUCTURES = {0x01: "transparent", 0x02: "linear", 0x06: "cyclic"}
 
@@ -32,73 +29,6 @@ def _lifecycle(b: int) -> str:
     if b & 0xFC == 0x0C:
         return "terminated"
     return f"proprietary {b:02X}"
-
-
-def _ops(am: int, is_df: bool) -> list[str]:
-    names = _DF_OPS if is_df else _EF_OPS
-    return [names[6 - bit] for bit in range(6, -1, -1) if am & (1 << bit)]
-
-
-def _condition(sc: tlv.Tlv) -> str:
-    """Text for one security condition DO (ISO/IEC 7816-4 table 20)."""
-    if sc.tag == 0x90:
-        return "ALW"
-    if sc.tag == 0x97:
-        return "NEV"
-    if sc.tag == 0xA4:  # control reference template: 83 key reference, 95 usage qualifier
-        key = tlv.find(sc.children(), 0x83)
-        if key is None or len(key.value) != 1:
-            raise TlvError(_WHAT, "security condition A4 has no one-byte key reference 83", sc.offset)
-        return key_ref_name(key.value[0])
-    if sc.tag in (0xA0, 0xAF):  # OR / AND templates
-        inner = [_condition(c) for c in sc.children()]
-        return "(" + (" or " if sc.tag == 0xA0 else " and ").join(inner) + ")"
-    if sc.tag == 0x9E and len(sc.value) == 1:
-        return f"SC{sc.value[0]:02X}"
-    return f"SC-DO {sc.tag:02X}"
-
-
-def _expanded(ab: tlv.Tlv, is_df: bool) -> dict[str, str]:
-    """AB: AM DO (80 access mode byte, or 81-8F command description) followed by SC DOs (OR-ed)."""
-    access: dict[str, str] = {}
-    ops: list[str] = []
-    conds: list[str] = []
-
-    def flush():
-        if ops:
-            text = " or ".join(conds) if conds else "NEV"
-            for op in ops:
-                access.setdefault(op, text)
-
-    for do in ab.children():
-        if do.tag == 0x80:
-            flush()
-            if len(do.value) != 1:
-                raise TlvError(_WHAT, f"access mode byte (80) of {len(do.value)} bytes", do.offset)
-            ops, conds = _ops(do.value[0], is_df), []
-        elif 0x81 <= do.tag <= 0x8F:
-            flush()
-            ops, conds = [f"command {do.value.hex().upper()}"], []
-        else:
-            if not ops:
-                raise TlvError(_WHAT, f"security condition {do.tag:02X} before any access mode", do.offset)
-            conds.append(_condition(do))
-    flush()
-    return access
-
-
-def _compact(c: tlv.Tlv, is_df: bool) -> dict[str, str]:
-    """8C: access mode byte, then one SC byte per set bit from b7 down to b1 (ISO/IEC 7816-4 9.3.3)."""
-    if not c.value:
-        raise TlvError(_WHAT, "empty compact security attribute (8C)", c.offset)
-    am, scs = c.value[0], c.value[1:]
-    ops = _ops(am, is_df)
-    if len(scs) != len(ops):
-        raise TlvError(_WHAT, f"compact security attribute: {len(ops)} operations but {len(scs)} conditions", c.offset)
-    out = {}
-    for op, sc in zip(ops, scs):
-        out[op] = "ALW" if sc == 0x00 else "NEV" if sc == 0xFF else f"SC{sc:02X}"
-    return out
 
 
 def _pin_status(c6: tlv.Tlv) -> tuple[PinStatus, ...]:
@@ -147,7 +77,7 @@ def decode_fcp(data: bytes, where: str = "") -> FileInfo:
             record_count = desc.value[4]
 
     fid = aid = sfi = lifecycle = size = None
-    access: dict[str, str] = {}
+    access = AccessRules()
     pins: tuple[PinStatus, ...] = ()
     for item in items:
         t, v = item.tag, item.value
@@ -164,13 +94,12 @@ def decode_fcp(data: bytes, where: str = "") -> FileInfo:
                 raise TlvError(_WHAT, "life cycle status (8A) must be one byte", item.offset, where)
             lifecycle = _lifecycle(v[0])
         elif t == 0xAB:
-            access = _expanded(item, kind != "EF")
+            access = decode_expanded(v, is_df=kind != "EF", where=where, padding=False)
         elif t == 0x8C:
-            access = _compact(item, kind != "EF")
+            access = decode_compact(v, is_df=kind != "EF", where=where, offset=item.value_offset)
         elif t == 0x8B:
-            if len(v) < 3:
-                raise TlvError(_WHAT, "reference to EF ARR (8B) shorter than 3 bytes", item.offset, where)
-            access = {"arr": f"EF.ARR {v[:2].hex().upper()} record {v[2]}"}
+            arr = decode_arr_reference(v, where=where, offset=item.offset)
+            access = AccessRules((), "referenced", arr)
         elif t == 0xC6:
             pins = _pin_status(item)
         elif t == 0x80 and kind == "EF":

@@ -8,34 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Key references, TS 102 221 9.5.1 table 9.3. On a SIM the access condition nibble uses the same
-# numbers for CHV1 (1), CHV2 (2) and ADM (4-E, ADM1 = A by cardboot's convention).
-_KEY_NAMES = {0x11: "PIN-UNIVERSAL"}
-_KEY_NAMES.update({n: f"PIN{n}" for n in range(0x01, 0x09)})
-_KEY_NAMES.update({0x0A + i: f"ADM{1 + i}" for i in range(5)})
-_KEY_NAMES.update({0x81 + i: f"PIN2-APPL{1 + i}" for i in range(8)})
-_KEY_NAMES.update({0x8A + i: f"ADM{6 + i}" for i in range(5)})
-
-
-def key_ref_name(ref: int) -> str:
-    """Human name of a key reference: 01 → PIN1, 0A → ADM1, 81 → PIN2-APPL1, 11 → PIN-UNIVERSAL."""
-    return _KEY_NAMES.get(ref, f"KEY{ref:02X}")
-
-
-def key_ref_from_name(name: str) -> int | None:
-    """The key reference an access condition names ('ADM1' → 0x0A, 'PIN1' → 0x01, 'CHV1' → 0x01), or None
-    for ALW / NEV / anything that is not a single key."""
-    if name in ("CHV1", "CHV2"):
-        return int(name[-1])
-    for ref, n in _KEY_NAMES.items():
-        if n == name:
-            return ref
-    if name.startswith("KEY") and len(name) == 5:
-        try:
-            return int(name[3:], 16)
-        except ValueError:
-            return None
-    return None
+from .access_rule import AccessRules, key_ref_name
 
 
 def sim_chv_name(ref: int) -> str:
@@ -62,7 +35,8 @@ class FileInfo:
 
     ``kind`` is 'MF', 'DF', 'ADF' or 'EF'; ``structure`` 'transparent', 'linear', 'cyclic' or 'ber-tlv'
     for EFs; ``size`` the EF's size in bytes (records × record size for record files); ``access`` maps an
-    operation ('read', 'update', ...) to a condition text ('ALW', 'NEV', 'PIN1', 'ADM1', 'CHV1', ...).
+    operation ('read', 'update', ...) to its :class:`~cardboot.card.access_rule.Rule`; on a UICC whose FCP
+    references EF.ARR it holds only the reference until ``FileAccess.access_rules`` reads the record.
     """
 
     kind: str
@@ -74,7 +48,7 @@ class FileInfo:
     aid: bytes | None = None
     sfi: int | None = None
     lifecycle: str | None = None
-    access: dict[str, str] = field(default_factory=dict)
+    access: AccessRules = field(default_factory=AccessRules)
     pins: tuple[PinStatus, ...] = ()
     raw: bytes = b""
 
@@ -99,5 +73,6 @@ class FileInfo:
             parts.append(f"{self.size} bytes")
         if self.sfi:
             parts.append(f"SFI {self.sfi:02X}")
-        parts.extend(f"{op} {self.access[op]}" for op in ("read", "update", "arr") if op in self.access)
+        if self.access.rules or self.access.arr is not None:
+            parts.append(self.access.text())
         return " ".join(parts)

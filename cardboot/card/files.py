@@ -8,11 +8,13 @@ The family-specific parts (how to SELECT, how to learn a retry counter, which CL
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import replace
 
 from ..apdu.command import CommandApdu
 from ..apdu.exchange import ApduExchange
 from ..errors import CardFileNotFoundError, DecodeError, StatusWordError, UsageError, VerifyMismatchError
 from ..secret import Secret
+from .access_rule import AccessRules, decode_expanded
 from .fileinfo import FileInfo
 from .path import CURRENT_ADF, MF, FilePath, as_path, path_str
 from .pin import check_guard, pin_block
@@ -38,6 +40,8 @@ class FileAccess(ABC):
         self._current: FilePath | None = None  # absolute path of the selected file; None: unknown
         self._current_df: FilePath = (MF,)
         self._info: FileInfo | None = None
+        # EF.ARR records and resolved rules, shared by every channel of one card session
+        self.arr_cache: dict[tuple, AccessRules] = {}
 
     # --- selection -----------------------------------------------------------------------------------
     @property
@@ -182,6 +186,57 @@ class FileAccess(ABC):
         if len(data) != info.record_size:
             raise UsageError(f"UPDATE RECORD: {len(data)} bytes for records of {info.record_size}")
         self.exchange.send(CommandApdu(self.cla, 0xDC, number, 0x04, data, name="UPDATE RECORD"))
+
+    # --- access rules (TS 102 221 9.2.7) ------------------------------------------------------------
+    def access_rules(self, path) -> AccessRules:
+        """The access rules of a file. A reference to EF.ARR (FCP tag 8B) is resolved by reading the
+        record once per card session: the EF.ARR is looked for in the file's own DF first, then in each
+        parent up to the MF (TS 102 221 9.2.7: an ADF's EF.ARR 6F06 before the MF's 2F06), and the
+        record for SE 00 is taken when the reference names one per security environment."""
+        target = self.resolve(path)
+        info = self.select(target) if target != self._current or self._info is None else self._info
+        assert info is not None
+        if info.access.resolved:
+            return info.access
+        key = ("file", getattr(self, "aid", None), target)
+        if key in self.arr_cache:
+            return self.arr_cache[key]
+        arr = info.access.arr
+        assert arr is not None
+        record = arr.record_for(0)
+        rules = AccessRules((), "unresolved", arr)
+        if record is not None:
+            parents = target[:-1]
+            for depth in range(len(parents), 0, -1):
+                candidate = parents[:depth] + (arr.fid,)
+                found = self._arr_record(candidate, record, info.is_df)
+                if found is not None:
+                    rules = replace(found, arr=arr)
+                    break
+            else:
+                if parents[:1] != (MF,):
+                    found = self._arr_record((MF, arr.fid), record, info.is_df)
+                    if found is not None:
+                        rules = replace(found, arr=arr)
+        self.arr_cache[key] = rules
+        return rules
+
+    def _arr_record(self, arr_path: FilePath, record: int, is_df: bool) -> AccessRules | None:
+        """One EF.ARR record decoded, or None when there is no such EF.ARR (or record)."""
+        key = ("arr", getattr(self, "aid", None), arr_path, record, is_df)
+        if key in self.arr_cache:
+            return self.arr_cache[key]
+        try:
+            info = self.select(arr_path)
+        except CardFileNotFoundError:
+            return None
+        if info is None or info.structure != "linear" or not 1 <= record <= (info.record_count or 0):
+            return None
+        data = self.read_record(record)
+        rules = replace(decode_expanded(data, is_df=is_df, where=f"EF.ARR {path_str(arr_path)} record {record}"),
+                        source="arr")
+        self.arr_cache[key] = rules
+        return rules
 
     # --- PINs ------------------------------------------------------------------------------------------
     @abstractmethod

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..apdu.command import CommandApdu
 from ..apdu.exchange import ApduExchange, error_for
 from ..apdu.status import CardFamily
-from ..errors import PinBlockedError, UsageError, WrongPinError
+from ..errors import CardResponseError, PinBlockedError, UsageError, WrongPinError
 from .fileinfo import FileInfo, sim_chv_name
 from .files import FileAccess
 from .path import CURRENT_ADF, MF, FilePath, path_str
@@ -76,7 +76,7 @@ class SimCard(FileAccess):
         if not info:
             return None
         if not resp.data:
-            raise UsageError(f"SELECT {path_str(target)}: the SIM returned no response data")
+            raise CardResponseError(f"SELECT {path_str(target)}: the SIM returned no response data")
         return decode_sim_response(resp.data, where=path_str(target))
 
     def status(self) -> FileInfo:

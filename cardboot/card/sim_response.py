@@ -12,22 +12,12 @@ fixed, 03 cyclic), 15 record length.
 from __future__ import annotations
 
 from ..errors import DecodeError
+from .access_rule import AccessRules, sim_nibble
 from .fileinfo import FileInfo, PinStatus, sim_chv_name
 
 _WHAT = "SIM GET RESPONSE"
 _TYPES = {0x01: "MF", 0x02: "DF", 0x04: "EF"}
 _STRUCTURES = {0x00: "transparent", 0x01: "linear", 0x03: "cyclic"}
-
-
-def access_text(nibble: int) -> str:
-    """TS 51.011 9.3: 0 ALW, 1 CHV1, 2 CHV2, 3 RFU, 4-E ADM, F NEV."""
-    if nibble == 0x0:
-        return "ALW"
-    if nibble == 0xF:
-        return "NEV"
-    if nibble == 0x3:
-        return "RFU"
-    return sim_chv_name(nibble)
 
 
 def _chv(ref: int, status: int, unblock: int | None, characteristics: int) -> PinStatus:
@@ -61,13 +51,13 @@ def decode_sim_response(data: bytes, where: str = "") -> FileInfo:
             record_size = data[14]
             record_count = size // record_size
         a, b, c = data[8], data[9], data[10]
-        access = {
-            "read": access_text(a >> 4),
-            "update": access_text(a & 0x0F),
-            "increase": access_text(b >> 4),
-            "rehabilitate": access_text(c >> 4),
-            "invalidate": access_text(c & 0x0F),
-        }
+        access = AccessRules((
+            ("read", sim_nibble(a >> 4)),
+            ("update", sim_nibble(a & 0x0F)),
+            ("increase", sim_nibble(b >> 4)),
+            ("rehabilitate", sim_nibble(c >> 4)),
+            ("invalidate", sim_nibble(c & 0x0F)),
+        ), "sim")
         lifecycle = "activated" if data[11] & 0x01 else "invalidated"
         return FileInfo("EF", fid, structure, size, record_size, record_count, None, None, lifecycle,
                         access, (), bytes(data))
@@ -79,4 +69,4 @@ def decode_sim_response(data: bytes, where: str = "") -> FileInfo:
         characteristics = data[13]
         pins.append(_chv(1, data[18], data[19], characteristics))
         pins.append(_chv(2, data[20], data[21], characteristics))
-    return FileInfo(kind, fid, None, None, None, None, None, None, None, {}, tuple(pins), bytes(data))
+    return FileInfo(kind, fid, None, None, None, None, None, None, None, AccessRules(), tuple(pins), bytes(data))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..apdu.command import CommandApdu
 from ..apdu.exchange import ApduExchange, error_for
 from ..apdu.status import CardFamily
-from ..errors import PinBlockedError, UsageError, WrongPinError
+from ..errors import CardResponseError, ChannelClosedError, PinBlockedError, UsageError, WrongPinError
 from .fcp import decode_fcp
 from .fileinfo import FileInfo, key_ref_name
 from .files import FileAccess
@@ -44,7 +44,7 @@ class UiccChannel(FileAccess):
 
     def _select(self, target: FilePath, info: bool) -> FileInfo | None:
         if self.closed:
-            raise UsageError(f"logical channel {self.number} is closed")
+            raise ChannelClosedError(f"logical channel {self.number} is closed")
         label = path_str(target)
         if len(target) == 1:
             p1, data = 0x00, path_bytes(target)  # MF, or 7FFF: the current application
@@ -54,7 +54,7 @@ class UiccChannel(FileAccess):
             p1, data = 0x08, path_bytes(target[1:])  # path from the MF
         else:
             if self.aid is None:
-                raise UsageError(f"{label}: no application selected on channel {self.number}")
+                raise ChannelClosedError(f"{label}: no application selected on channel {self.number}")
             p1, data = 0x08, path_bytes(target)  # path beginning with 7FFF: from the current ADF
         resp = self._send_select(p1, data, info, label)
         if not info:
@@ -115,8 +115,10 @@ class UiccCard(UiccChannel):
         """MANAGE CHANNEL open, the card assigning the number (TS 102 221 11.1.17): ``00 70 00 00 01``."""
         resp = self.exchange.send(CommandApdu(0x00, 0x70, 0x00, 0x00, le=1, name="MANAGE CHANNEL open"))
         if len(resp.data) != 1 or not 1 <= resp.data[0] <= MAX_CHANNEL:
-            raise UsageError(f"MANAGE CHANNEL returned {resp.data.hex().upper() or 'no data'}, not a channel number")
+            raise CardResponseError(f"MANAGE CHANNEL returned {resp.data.hex().upper() or 'no data'}, "
+                                    "not a channel number (TS 102 221 11.1.17)")
         ch = UiccChannel(self.exchange, resp.data[0])
+        ch.arr_cache = self.arr_cache
         self.channels[ch.number] = ch
         return ch
 

@@ -38,12 +38,11 @@ def render(report: CardReport) -> str:
         path = f"  path {path_str(a.path)}" if a.path else ""
         lines.append(f"  #{a.record} {a.kind:<11} {a.aid.hex().upper()}{label}{path}")
     if report.pkcs15 is None:
-        lines.append("PKCS#15     no PKCS#15 application in EF.DIR")
+        lines.append("PKCS#15     not found")
     else:
         lines.append(f"PKCS#15     {report.pkcs15_access}")
         for f in report.pkcs15_files:
-            what = f.info.describe() if f.info is not None else f.error
-            lines.append(f"  {f.role:<13} {path_str(f.path):<15} {what}")
+            lines.append(f"  {f.role:<13} {path_str(f.path):<15} {f.describe()}")
         lines.append("ODF         " + ", ".join(f"{e.kind} -> {e.path}" for e in report.odf))
         if report.tokeninfo is not None:
             t = report.tokeninfo
@@ -58,7 +57,9 @@ def render(report: CardReport) -> str:
                              f"flags {','.join(sorted(p.flags)) or '-'}")
         for d in report.dodf:
             auth = f" authId {d.auth_id.hex().upper()}" if d.auth_id else ""
-            lines.append(f"DODF        {d.form}DO {d.label!r} application {d.application_name!r} "
+            known = f" [{d.known_as}]" if d.known_as else ""
+            oid = f" oid {d.oid}" if d.oid else ""
+            lines.append(f"DODF        {d.form}DO {d.label!r} application {d.application_name!r}{oid}{known} "
                          f"-> {d.path} ({_flags(d)}{auth})")
     if report.bootstrap is not None:
         b = report.bootstrap
@@ -75,6 +76,8 @@ def render(report: CardReport) -> str:
             lines.append("Content     empty (all FF, D.4.3)")
         else:
             lines.append(f"Content     {c['status']}: {c.get('reason') or c.get('error')}")
+    for w in report.warnings:
+        lines.append(f"Warning     {w}")
     for e in report.errors:
         lines.append(f"Problem     {e}")
     lines.append(f"APDUs       {report.apdus}")

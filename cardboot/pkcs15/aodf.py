@@ -41,30 +41,48 @@ class RawAuthObject:
     raw: bytes
 
 
-def decode_aodf(data: bytes, where: str = "EF(AODF)") -> list[PinObject | RawAuthObject]:
+def read_aodf(data: bytes, where: str = "EF(AODF)") -> tuple[list[PinObject | RawAuthObject], list[der.SkippedEntry]]:
+    """Every entry: PIN objects decoded, other authentication objects kept raw; an entry that does not
+    decode is skipped with its reason and the others still count."""
+    entries, skipped = der.split_tolerant(data, "EF(AODF)", where)
     out: list[PinObject | RawAuthObject] = []
-    for offset, encoded in der.split_objects(data, "EF(AODF)", where):
-        if encoded[0] != 0x30:
-            out.append(RawAuthObject(encoded))
-            continue
-        obj = der.decode(encoded, asn1.PinObject(), "EF(AODF)", where, offset)
-        common, attrs = obj["commonObjectAttributes"], obj["typeAttributes"]
-        pin_type = int(attrs["pinType"])
-        out.append(PinObject(
-            label=str(common["label"]) if common["label"].isValue else None,
-            auth_id=bytes(obj["classAttributes"]["authId"]),
-            reference=int(attrs["pinReference"]),
-            flags=frozenset(bits_to_names(attrs["pinFlags"].asBinary(), PIN_FLAGS)),
-            pin_type=PIN_TYPES[pin_type] if pin_type < len(PIN_TYPES) else str(pin_type),
-            min_length=int(attrs["minLength"]),
-            stored_length=int(attrs["storedLength"]),
-            max_length=int(attrs["maxLength"]) if attrs["maxLength"].isValue else None,
-            pad_char=bytes(attrs["padChar"]) if attrs["padChar"].isValue else None,
-            path=Pkcs15Path.from_asn1(attrs["path"]) if attrs["path"].isValue else None,
-            object_flags=frozenset(bits_to_names(common["flags"].asBinary(), ("private", "modifiable")))
-            if common["flags"].isValue else frozenset(),
-        ))
+    for offset, encoded in entries:
+        try:
+            out.append(_decode_entry(encoded, where, offset))
+        except der.Asn1Error as e:
+            skipped.append(der.SkippedEntry(offset, encoded, e.reason, where))
+    skipped.sort(key=lambda s: s.offset)
+    return out, skipped
+
+
+def decode_aodf(data: bytes, where: str = "EF(AODF)") -> list[PinObject | RawAuthObject]:
+    """Strict: every entry must decode."""
+    out, skipped = read_aodf(data, where)
+    if skipped:
+        raise der.Asn1Error("EF(AODF)", skipped[0].reason, skipped[0].offset, where)
     return out
+
+
+def _decode_entry(encoded: bytes, where: str, offset: int) -> PinObject | RawAuthObject:
+    if encoded[0] != 0x30:
+        return RawAuthObject(encoded)
+    obj = der.decode(encoded, asn1.PinObject(), "EF(AODF)", where, offset)
+    common, attrs = obj["commonObjectAttributes"], obj["typeAttributes"]
+    pin_type = int(attrs["pinType"])
+    return PinObject(
+        label=str(common["label"]) if common["label"].isValue else None,
+        auth_id=bytes(obj["classAttributes"]["authId"]),
+        reference=int(attrs["pinReference"]),
+        flags=frozenset(bits_to_names(attrs["pinFlags"].asBinary(), PIN_FLAGS)),
+        pin_type=PIN_TYPES[pin_type] if pin_type < len(PIN_TYPES) else str(pin_type),
+        min_length=int(attrs["minLength"]),
+        stored_length=int(attrs["storedLength"]),
+        max_length=int(attrs["maxLength"]) if attrs["maxLength"].isValue else None,
+        pad_char=bytes(attrs["padChar"]) if attrs["padChar"].isValue else None,
+        path=Pkcs15Path.from_asn1(attrs["path"]) if attrs["path"].isValue else None,
+        object_flags=frozenset(bits_to_names(common["flags"].asBinary(), ("private", "modifiable")))
+        if common["flags"].isValue else frozenset(),
+    )
 
 
 def encode_pin_object(pin: PinObject) -> bytes:

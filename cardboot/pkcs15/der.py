@@ -5,6 +5,7 @@ and the byte offset, encode as DER."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from pyasn1.codec.ber import decoder as ber_decoder
 from pyasn1.codec.der import encoder as der_encoder
@@ -33,6 +34,49 @@ def encoded(data: bytes, item: tlv.Tlv) -> bytes:
 def split_objects(data: bytes, what: str, where: str) -> list[tuple[int, bytes]]:
     """(offset, encoded object) for each top-level TLV, stopping at 00/FF padding."""
     return [(t.offset, encoded(data, t)) for t in top_level(data, what, where)]
+
+
+@dataclass(frozen=True)
+class SkippedEntry:
+    """A directory entry (ODF, DODF, AODF) that did not decode, or is in a form cardboot does not use:
+    kept raw with its offset so the lookup can go on and the user can see it."""
+
+    offset: int
+    raw: bytes
+    reason: str
+    where: str = ""
+
+    def __str__(self) -> str:
+        head = self.raw[:16].hex().upper() + ("..." if len(self.raw) > 16 else "")
+        place = f"{self.where} " if self.where else ""
+        return f"{place}entry at byte {self.offset} kept raw ({head}): {self.reason}"
+
+
+def split_tolerant(data: bytes, what: str, where: str) -> tuple[list[tuple[int, bytes]], list[SkippedEntry]]:
+    """Like :func:`split_objects`, but a TLV that does not parse does not stop the file: what is before it
+    is returned, and from it on the bytes are kept as one :class:`SkippedEntry` (a broken length leaves
+    no way to find the next entry). An entry nested too deep is skipped on its own."""
+    out: list[tuple[int, bytes]] = []
+    skipped: list[SkippedEntry] = []
+    i = 0
+    while i < len(data):
+        if data[i] in (0x00, 0xFF):  # padding after the last object, or between objects (ISO 7816-4 5.2.2.1)
+            i += 1
+            continue
+        try:
+            item, nxt = tlv.parse_one(data, i, what=what, where=where)
+        except TlvError as e:
+            skipped.append(SkippedEntry(i, bytes(data[i:]).rstrip(b"\xff"), e.reason, where))
+            break
+        raw = bytes(data[i:nxt])
+        try:
+            _check_depth(item)
+        except TlvError as e:
+            skipped.append(SkippedEntry(i, raw, e.reason, where))
+        else:
+            out.append((i, raw))
+        i = nxt
+    return out, skipped
 
 
 def _check_depth(item: tlv.Tlv) -> None:

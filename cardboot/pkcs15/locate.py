@@ -13,7 +13,12 @@ Which DODF entry is the bootstrap: the spec does not fix a label or OID (D.1 onl
 an opaque data object the DODF-bootstrap points to). cardboot's rule, in order: an entry whose
 applicationOID / oidDO OID equals the configured OID; an entry whose label or applicationName is one of
 the configured names (default "DM_Bootstrap", the file name D.4.3 uses, and "OMA DM Bootstrap");
-otherwise the first data object of the first DODF that points to a file. See README "PKCS#15".
+otherwise the first data object of the first DODF that points to a file and is not marked as another
+application's by a well-known OID (LwM2M, Client Provisioning, GlobalPlatform: ``oids.py``). See README
+"PKCS#15".
+
+Directory entries that do not decode never stop the lookup: they are kept raw and reported in
+``BootstrapLocation.warnings``.
 """
 
 from __future__ import annotations
@@ -21,12 +26,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..card import AppSession, Application, FileInfo, open_application, read_applications
+from ..card.access_rule import AccessRules
 from ..card.path import FilePath, path_str
 from ..errors import CardFileNotFoundError, DecodeError
-from .aodf import PinObject, RawAuthObject, decode_aodf, pin_for
-from .dodf import DataObject, decode_dodf
+from .aodf import PinObject, RawAuthObject, pin_for, read_aodf
+from .dodf import DataObject, read_dodf
 from .odf import DEFAULT_FID as ODF_FID
-from .odf import OdfEntry, decode_odf
+from .odf import OdfEntry, read_odf
 
 DEFAULT_NAMES = ("DM_Bootstrap", "OMA DM Bootstrap")
 
@@ -54,6 +60,36 @@ class BootstrapRule:
                 return o
         return None
 
+    def fallback(self, objects: list[DataObject]) -> DataObject | None:
+        """The first object with a path that no well-known OID gives to another application."""
+        return next((o for o in objects if o.path is not None and o.known_as is None), None)
+
+    def describe(self) -> str:
+        return "the DM bootstrap object"
+
+
+@dataclass(frozen=True)
+class ObjectSelector:
+    """Any DODF data object, by label / application name (compared like the bootstrap names) or OID."""
+
+    wanted: str
+
+    def choose(self, objects: list[DataObject]) -> DataObject | None:
+        for o in objects:
+            if self.wanted in (o.oid, o.application_oid):
+                return o
+        key = _norm(self.wanted)
+        for o in objects:
+            if key and key in (_norm(o.label), _norm(o.application_name)):
+                return o
+        return None
+
+    def fallback(self, objects: list[DataObject]) -> DataObject | None:
+        return None
+
+    def describe(self) -> str:
+        return f"a data object {self.wanted!r}"
+
 
 @dataclass
 class BootstrapLocation:
@@ -69,6 +105,14 @@ class BootstrapLocation:
     apdus: dict[str, int] = field(default_factory=dict)
     aodf: list[PinObject | RawAuthObject] | None = None  # read only when the object names a PIN
     pin: PinObject | None = None  # the AODF PIN the DODF entry's authId points to
+    warnings: list[str] = field(default_factory=list)  # directory entries kept raw
+    rules: AccessRules | None = None  # the card's access rules, once :meth:`card_rules` resolved them
+
+    def card_rules(self) -> AccessRules:
+        """The card's own access rules for the object's EF, EF.ARR read if the FCP refers to it."""
+        if self.rules is None:
+            self.rules = self.session.files.access_rules(self.path)
+        return self.rules
 
     @property
     def size(self) -> int:
@@ -92,7 +136,7 @@ class BootstrapLocation:
         """D.2.4 / D.3.4: the DODF flags say whether a PIN is needed, the AODF which; the card's own
         access conditions (FCP / GET RESPONSE) are shown beside."""
         o = self.data_object
-        card_says = ", ".join(f"{op} {self.info.access[op]}" for op in ("read", "update") if op in self.info.access)
+        card_says = (self.rules or self.info.access).text()
         if o.needs_pin:
             flags = "+".join(n for n, v in (("private", o.private), ("modifiable", o.modifiable)) if v)
             if self.pin is not None:
@@ -132,57 +176,68 @@ def open_pkcs15(card, apps: list[Application] | None = None, counts: dict[str, i
         return open_application(card, apps=apps)
 
 
-def locate_bootstrap(card, rule: BootstrapRule | None = None, apps: list[Application] | None = None,
+def locate_bootstrap(card, rule: "BootstrapRule | ObjectSelector | None" = None, apps: list[Application] | None = None,
                      session: AppSession | None = None, counts: dict[str, int] | None = None) -> BootstrapLocation:
-    """Run the D.2.5 / D.3.5 steps up to selecting EF DM_Bootstrap. The caller closes ``location.session``.
+    """Run the D.2.5 / D.3.5 steps up to selecting EF DM_Bootstrap (or the object ``rule`` selects). The
+    caller closes ``location.session``.
 
-    Pass ``session`` when the PKCS#15 application is already open (its APDUs are then not counted here).
+    Pass ``session`` when the PKCS#15 application is already open (its APDUs are then not counted here);
+    a session passed in is left open on errors too: its owner closes it.
     """
     rule = rule or BootstrapRule()
     counts = {} if counts is None else counts
+    own_session = session is None
     if session is None:
         session = open_pkcs15(card, apps, counts)
     try:
-        files = session.files
-        with Stage(card, "ODF", counts):
-            odf = decode_odf(files.read_file(session.path(ODF_FID)))
-        dodfs = [e for e in odf if e.kind == "DODF" and e.path is not None]
-        if not dodfs:
-            raise DecodeError("EF(ODF)", "no DODF entry: the card holds no bootstrap data object", None,
-                              path_str(session.path(ODF_FID)))
-        chosen = None
-        all_objects: list[DataObject] = []
-        dodf_path: FilePath = ()
-        fallback = None
-        with Stage(card, "DODF", counts):
-            for entry in dodfs:
-                dodf_path = session.path(entry.path.fids)
-                objects = decode_dodf(files.read_file(dodf_path), where=f"EF(DODF) {path_str(dodf_path)}")
-                all_objects += objects
-                chosen = rule.choose(objects)
-                if fallback is None:
-                    fallback = next((o for o in objects if o.path is not None), None)
-                if chosen is not None:
-                    break
-        chosen = chosen or fallback
-        if chosen is None:
-            raise CardFileNotFoundError("DODF", 0x6A82, "no data object with a path in the DODF(s)",
-                                        path_str(dodf_path))
-        aodf = pin = None
-        if chosen.needs_pin and chosen.auth_id:
-            aodf_entry = next((e for e in odf if e.kind == "AODF" and e.path is not None), None)
-            if aodf_entry is not None:
-                with Stage(card, "AODF", counts):
-                    aodf_path = session.path(aodf_entry.path.fids)
-                    aodf = decode_aodf(files.read_file(aodf_path), where=f"EF(AODF) {path_str(aodf_path)}")
-                pin = pin_for(aodf, chosen.auth_id)
-        with Stage(card, "DM_Bootstrap", counts):
-            path = session.path(chosen.path.fids)
-            info = files.select(path)
-        return BootstrapLocation(session, odf, dodf_path, all_objects, chosen, path, info, counts, aodf, pin)
+        return _locate(card, rule, session, counts)
     except BaseException:
-        session.close()
+        if own_session:
+            session.close()  # never raises: the error in flight is the one to report
         raise
+
+
+def _locate(card, rule, session: AppSession, counts: dict[str, int]) -> BootstrapLocation:
+    files = session.files
+    warnings: list[str] = []
+    with Stage(card, "ODF", counts):
+        odf_path = session.path(ODF_FID)
+        odf, skipped = read_odf(files.read_file(odf_path), where=f"EF(ODF) {path_str(odf_path)}")
+    warnings += map(str, skipped)
+    dodfs = [e for e in odf if e.kind == "DODF" and e.path is not None]
+    if not dodfs:
+        raise DecodeError("EF(ODF)", "no DODF entry: the card holds no data objects", None, path_str(odf_path))
+    chosen = fallback = None
+    all_objects: list[DataObject] = []
+    dodf_path: FilePath = ()
+    with Stage(card, "DODF", counts):
+        for entry in dodfs:
+            dodf_path = session.path(entry.path.fids)
+            objects, skipped = read_dodf(files.read_file(dodf_path), where=f"EF(DODF) {path_str(dodf_path)}")
+            warnings += map(str, skipped)
+            all_objects += objects
+            chosen = rule.choose(objects)
+            if fallback is None:
+                fallback = rule.fallback(objects)
+            if chosen is not None:
+                break
+    chosen = chosen or fallback
+    if chosen is None or chosen.path is None:
+        raise CardFileNotFoundError("DODF", 0x6A82, f"no {rule.describe()} with a path in the DODF(s)",
+                                    path_str(dodf_path))
+    aodf = pin = None
+    if chosen.needs_pin and chosen.auth_id:
+        aodf_entry = next((e for e in odf if e.kind == "AODF" and e.path is not None), None)
+        if aodf_entry is not None:
+            with Stage(card, "AODF", counts):
+                aodf_path = session.path(aodf_entry.path.fids)
+                aodf, skipped = read_aodf(files.read_file(aodf_path), where=f"EF(AODF) {path_str(aodf_path)}")
+            warnings += map(str, skipped)
+            pin = pin_for(aodf, chosen.auth_id)
+    with Stage(card, "DM_Bootstrap", counts):
+        path = session.path(chosen.path.fids)
+        info = files.select(path)
+    return BootstrapLocation(session, odf, dodf_path, all_objects, chosen, path, info, counts, aodf, pin, warnings)
 
 
 def read_bootstrap(location: BootstrapLocation) -> bytes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import tlv
 from . import asn1, der
 from .path import Pkcs15Path
 
@@ -34,31 +35,47 @@ class OdfEntry:
         return cls(kind, TAG_OF[kind], path)
 
 
-def decode_odf(data: bytes, where: str = "EF(ODF) 5031") -> list[OdfEntry]:
+def read_odf(data: bytes, where: str = "EF(ODF) 5031") -> tuple[list[OdfEntry], list[der.SkippedEntry]]:
+    """Every entry that decodes, and every one that does not (kept raw with the reason)."""
+    items, skipped = der.split_tolerant(data, "EF(ODF)", where)
     out = []
-    for item in der.top_level(data, "EF(ODF)", where):
-        raw = der.encoded(data, item)
-        first, offset = raw[0], item.offset
+    for offset, raw in items:
+        first = raw[0]
         n = first & 0x1F
         if first & 0xE0 != 0xA0 or n == 0x1F:
-            raise der.Asn1Error("EF(ODF)", f"entry tag {first:02X} is not a context-specific [n] choice",
-                                offset, where)
+            skipped.append(der.SkippedEntry(offset, raw, f"entry tag {first:02X} is not a context-specific [n] "
+                                            "choice", where))
+            continue
         kind = ODF_KINDS.get(n, f"[{n}]")
+        item = tlv.parse(raw, what="EF(ODF)", where=where, base_offset=offset)[0]
         try:
             body = item.children(padding=True)
         except der.TlvError as e:
-            raise der.Asn1Error("EF(ODF)", e.reason, e.offset, where) from None
+            skipped.append(der.SkippedEntry(offset, raw, e.reason, where))
+            continue
         if len(body) == 1 and body[0].tag == 0x30:
-            path = der.decode(der.encoded(data, body[0]), asn1.Path(), "EF(ODF)", where, offset)
+            try:
+                path = der.decode(tlv.encode(body[0].tag, body[0].value), asn1.Path(), "EF(ODF)",
+                                  where, offset)
+            except der.Asn1Error as e:
+                skipped.append(der.SkippedEntry(offset, raw, e.reason, where))
+                continue
             out.append(OdfEntry(kind, n, Pkcs15Path.from_asn1(path), raw))
         else:
             out.append(OdfEntry(kind, n, None, raw))
-    return out
+    skipped.sort(key=lambda s: s.offset)
+    return out, skipped
+
+
+def decode_odf(data: bytes, where: str = "EF(ODF) 5031") -> list[OdfEntry]:
+    """Strict: every entry must decode."""
+    entries, skipped = read_odf(data, where)
+    if skipped:
+        raise der.Asn1Error("EF(ODF)", skipped[0].reason, skipped[0].offset, where)
+    return entries
 
 
 def encode_odf(entries: list[OdfEntry]) -> bytes:
-    from .. import tlv
-
     out = b""
     for e in entries:
         if e.path is None:

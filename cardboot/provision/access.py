@@ -1,19 +1,24 @@
-"""Which secrets an operation on EF DM_Bootstrap needs, and presenting them safely.
+"""Which secrets an operation on a data object's EF needs, and presenting them safely.
 
 Reading: D.2.4 / D.3.4 — a private or modifiable object needs cardholder verification; the DODF's authId
-names the AODF PIN (its pinReference); without an authId, CHV1 / PIN1. The card's own READ condition
-(FCP / GET RESPONSE) is honoured as well. Writing: D.4.3 — UPDATE is ADM; the key reference comes from
-the card's UPDATE condition (ADM1 = 0A on the built-in layouts).
+names the AODF PIN (its pinReference); without an authId, CHV1 / PIN1. The card's own READ rule is
+honoured as well. Writing: the card's UPDATE rule (D.4.3: ADM). The rules come from the card as data
+(:mod:`cardboot.card.access_rule`: FCP compact / expanded, EF.ARR records, SIM nibbles): an OR picks the
+alternative the given secrets can meet, an AND all of its keys, NEV is refused before anything is sent.
+When the card's rule cannot be read (an EF.ARR that is not there, a condition with an implicit key),
+UPDATE falls back to ADM1 as D.4.3 says and READ to what the DODF says.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..card.fileinfo import key_ref_from_name
+from ..card.access_rule import Key, Rule, RuleNotSatisfiable, Unknown, is_adm_ref, keys_to_present, satisfied_by
 from ..errors import SecurityError
 from ..pkcs15.locate import BootstrapLocation, locate_bootstrap
 from ..secret import Secret
+
+ADM1 = 0x0A  # D.4.3 "UPDATE: ADM"; TS 102 221 table 9.3 numbers ADM1 0A
 
 
 @dataclass
@@ -23,61 +28,86 @@ class Secrets:
     force: bool = False
 
 
-def _needed(condition: str | None) -> int | None:
-    if condition in (None, "ALW"):
-        return None
-    return key_ref_from_name(condition)
+def _key(files, ref: int) -> Key:
+    return Key(ref, is_adm_ref(ref), files.pin_name(ref))
 
 
-def read_key(loc: BootstrapLocation) -> int | None:
-    """Key reference to VERIFY before reading, or None."""
+def _card_rule(loc: BootstrapLocation, op: str) -> Rule | None:
+    """The card's rule for ``op``; None when the card does not say in a form cardboot reads."""
+    rules = loc.card_rules()
+    rule = rules.get(op)
+    return None if rule is None or isinstance(rule, Unknown) else rule
+
+
+def _plan(rule: Rule, planned: list[Key], secrets: Secrets, what: str, where: str) -> list[Key]:
+    if satisfied_by(rule, planned):
+        return planned
+    try:
+        more = keys_to_present(rule, secrets.pin is not None, secrets.adm is not None)
+    except RuleNotSatisfiable as e:
+        if isinstance(e.rule, Unknown):
+            return planned  # nothing cardboot can verify for it: the card will say
+        raise SecurityError(f"{where}: {what} is not possible: {e.reason} (card rule: {rule})") from None
+    return planned + [k for k in more if k not in planned]
+
+
+def read_keys(loc: BootstrapLocation, secrets: Secrets | None = None) -> list[Key]:
+    """Keys to VERIFY before reading the object: the DODF's PIN (D.2.4 / D.3.4), then whatever else the
+    card's READ rule needs."""
+    secrets = secrets or Secrets()
+    files = loc.session.files
+    planned: list[Key] = []
     if loc.data_object.needs_pin:
-        return loc.pin_reference if loc.pin_reference is not None else 0x01
-    return _needed(loc.info.access.get("read"))
+        planned.append(_key(files, loc.pin_reference if loc.pin_reference is not None else 0x01))
+    rule = _card_rule(loc, "read")
+    if rule is not None:
+        planned = _plan(rule, planned, secrets, "reading", loc.info.describe())
+    return planned
 
 
-def update_key(loc: BootstrapLocation) -> int | None:
-    cond = loc.info.access.get("update")
-    if cond == "NEV":
-        raise SecurityError(f"{loc.info.describe()}: UPDATE is never allowed on this card")
-    return _needed(cond)
+def update_keys(loc: BootstrapLocation, secrets: Secrets | None = None) -> list[Key]:
+    """Keys to VERIFY before UPDATE BINARY: the card's UPDATE rule, or ADM1 (D.4.3) when it cannot be read."""
+    secrets = secrets or Secrets()
+    rule = _card_rule(loc, "update")
+    if rule is None:
+        return [_key(loc.session.files, ADM1)]
+    return _plan(rule, [], secrets, "writing (UPDATE)", loc.info.describe())
 
 
-def present(files, key_ref: int | None, secrets: Secrets, purpose: str) -> None:
-    """VERIFY ``key_ref`` with the matching secret (ADM for 0A-0E / 8A-8E, else the PIN), via the guard."""
-    if key_ref is None:
-        return
-    is_adm = 0x0A <= key_ref <= 0x0E or 0x8A <= key_ref <= 0x8E
-    secret = secrets.adm if is_adm else secrets.pin
-    name = files.pin_name(key_ref)
-    if secret is None:
-        flag = "--adm-env/--adm-file/--adm-prompt" if is_adm else "--pin-env/--pin-file/--pin-prompt"
-        raise SecurityError(f"{purpose} needs {name} (key reference {key_ref:02X}): give it with {flag}")
-    files.verify_pin(key_ref, secret, force=secrets.force)
+def secret_key(loc: BootstrapLocation, kind: str, secrets: Secrets | None = None) -> Key | None:
+    """The key the operator's 'pin' or 'adm' secret will be verified against, for a dialog to name it."""
+    keys = read_keys(loc, secrets) if kind == "pin" else update_keys(loc, secrets)
+    want_adm = kind == "adm"
+    return next((k for k in keys if k.adm == want_adm), None)
+
+
+def present(files, keys: list[Key], secrets: Secrets, purpose: str) -> None:
+    """VERIFY each key with the matching secret (ADM for administrative keys, else the PIN), via the guard."""
+    for key in keys:
+        secret = secrets.adm if key.adm else secrets.pin
+        if secret is None:
+            flag = "--adm-env/--adm-file/--adm-prompt" if key.adm else "--pin-env/--pin-file/--pin-prompt"
+            raise SecurityError(f"{purpose} needs {key.name} (key reference {key.ref:02X}): give it with {flag}")
+        files.verify_pin(key.ref, secret, force=secrets.force)
 
 
 def pin_overview(card) -> list[tuple[str, int, int | None]]:
-    """(name, key reference, tries left) for the PINs that guard EF DM_Bootstrap: the one reading needs,
-    the one UPDATE needs, and the AODF's PIN objects. Tries: -1 verified, 0 blocked, None unknown (a SIM
+    """(name, key reference, tries left) for the PINs that guard EF DM_Bootstrap: those reading needs,
+    those UPDATE needs, and the AODF's PIN objects. Tries: -1 verified, 0 blocked, None unknown (a SIM
     does not tell its ADM counter). Probing never consumes a try."""
     loc = locate_bootstrap(card)
     try:
         files = loc.session.files
         refs: list[int] = []
-        for ref in (read_key(loc), update_key_or_none(loc)):
-            if ref is not None and ref not in refs:
-                refs.append(ref)
-        for p in loc.aodf or []:
-            ref = getattr(p, "reference", None)
+        everything = Secrets(pin=Secret(""), adm=Secret(""))  # plan as if both were given: list every key
+        keys = read_keys(loc, everything)
+        try:
+            keys += update_keys(loc, everything)
+        except SecurityError:
+            pass  # UPDATE never allowed: no key to list
+        for ref in [k.ref for k in keys] + [getattr(p, "reference", None) for p in loc.aodf or []]:
             if ref and ref not in refs:
                 refs.append(ref)
         return [(files.pin_name(r), r, files.pin_retries(r)) for r in refs]
     finally:
         loc.session.close()
-
-
-def update_key_or_none(loc: BootstrapLocation) -> int | None:
-    try:
-        return update_key(loc)
-    except SecurityError:
-        return None

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..card import Application, Card, FileInfo, SimCard, read_applications
-from ..card.efdir import PKCS15_AID
+from ..card import Application, Card, FileInfo, read_applications
+from ..card.access_rule import AccessRules
 from ..card.iccid import EF_ICCID, decode_iccid
 from ..card.path import MF, FilePath, path_str
-from ..errors import CardbootError, CardFileNotFoundError, DecodeError, SecurityStatusError
-from ..pkcs15.aodf import PinObject, RawAuthObject, decode_aodf
+from ..errors import CardbootError, CardFileNotFoundError, DecodeError, SecurityStatusError, TransportError
+from ..pkcs15.aodf import PinObject, RawAuthObject, read_aodf
 from ..pkcs15.dodf import DataObject
 from ..pkcs15.locate import BootstrapLocation, Stage, locate_bootstrap, open_pkcs15
+from ..pkcs15.odf import DEFAULT_FID as ODF_FID
 from ..pkcs15.odf import OdfEntry
 from ..pkcs15.tokeninfo import DEFAULT_FID as TOKENINFO_FID
 from ..pkcs15.tokeninfo import TokenInfo, decode_tokeninfo
 from ..bootstrap.syncml import TNDS_WBXML, TNDS_XML
 from ..wbxml.codec import VERSIONS
-from .access import Secrets, read_key
+from .access import Secrets, read_keys
 from .read import read_stored
 
 
@@ -34,12 +35,24 @@ class FileEntry:
     path: FilePath
     info: FileInfo | None = None
     error: str = ""
+    rules: AccessRules | None = None  # the access rules, EF.ARR resolved
+
+    def describe(self) -> str:
+        """'5031 EF transparent 32 bytes read ALW update ADM1' (EF.ARR references shown resolved)."""
+        if self.info is None:
+            return self.error
+        text = self.info.describe()
+        if self.rules is not None and not self.info.access.resolved:
+            text = text.replace(str(self.info.access.arr), f"{self.rules.text()} ({self.info.access.arr})")
+        return text
 
     def as_dict(self) -> dict:
         out = {"role": self.role, "path": path_str(self.path)}
         if self.info is not None:
             i = self.info
-            out.update(kind=i.kind, structure=i.structure, size=i.size, access=i.access)
+            rules = self.rules or i.access
+            out.update(kind=i.kind, structure=i.structure, size=i.size, access=rules.as_json(),
+                       access_text=rules.text())
         if self.error:
             out["error"] = self.error
         return out
@@ -54,7 +67,7 @@ class CardReport:
     iccid: str | None = None
     applications: list[Application] = field(default_factory=list)
     pkcs15: Application | None = None
-    pkcs15_access: str = ""
+    pkcs15_access: str = ""  # how the application was found (EF.DIR + AID, direct AID, 3F00/5015)
     pkcs15_files: list[FileEntry] = field(default_factory=list)
     odf: list[OdfEntry] = field(default_factory=list)
     tokeninfo: TokenInfo | None = None
@@ -63,6 +76,7 @@ class CardReport:
     bootstrap: BootstrapLocation | None = None
     lookup_apdus: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # directory entries kept raw
     content: dict = field(default_factory=dict)
     stored: object = None  # the StoredMessage read for ``content`` (not part of as_dict)
     apdus: int = 0
@@ -82,13 +96,14 @@ class CardReport:
             "pkcs15": None,
             "bootstrap": None,
             "errors": self.errors,
+            "warnings": self.warnings,
             "content": self.content,
             "apdus": self.apdus,
         }
         if self.pkcs15 is not None:
             out["pkcs15"] = {
                 "aid": self.pkcs15.aid.hex().upper(),
-                "access": self.pkcs15_access,
+                "found_by": self.pkcs15_access,
                 "files": [f.as_dict() for f in self.pkcs15_files],
                 "odf": [{"kind": e.kind, "path": str(e.path) if e.path else None} for e in self.odf],
                 "tokeninfo": None if self.tokeninfo is None else {
@@ -103,6 +118,7 @@ class CardReport:
             out["bootstrap"] = {
                 "path": path_str(b.path), "size": b.size, "offset": b.offset, "label": b.data_object.label,
                 "read_rule": b.read_rule, "pin_reference": b.pin_reference,
+                "card_access": (b.rules or b.info.access).as_json(),
                 "lookup_apdus": self.lookup_apdus, "lookup_apdus_total": sum(self.lookup_apdus.values()),
             }
         return out
@@ -118,8 +134,9 @@ def pin_dict(p: PinObject | RawAuthObject) -> dict:
 
 def data_dict(d: DataObject) -> dict:
     return {"label": d.label, "application": d.application_name, "oid": d.application_oid or d.oid,
-            "form": d.form, "private": d.private, "modifiable": d.modifiable,
-            "auth_id": d.auth_id.hex().upper() if d.auth_id else None, "path": str(d.path) if d.path else None}
+            "known_as": d.known_as, "form": d.form, "private": d.private, "modifiable": d.modifiable,
+            "auth_id": d.auth_id.hex().upper() if d.auth_id else None, "path": str(d.path) if d.path else None,
+            "offset": d.offset, "variants": list(d.variants)}
 
 
 def _probe(files, role: str, path: FilePath, report: CardReport) -> FileInfo | None:
@@ -130,12 +147,22 @@ def _probe(files, role: str, path: FilePath, report: CardReport) -> FileInfo | N
     except SecurityStatusError as e:
         report.pkcs15_files.append(FileEntry(role, path, None, str(e)))
         return None
-    report.pkcs15_files.append(FileEntry(role, path, info))
+    entry = FileEntry(role, path, info)
+    report.pkcs15_files.append(entry)
+    if not info.access.resolved:
+        try:
+            entry.rules = files.access_rules(path)
+            files.select(path)  # reading EF.ARR moved the selection: the caller reads this file next
+        except CardbootError as e:
+            report.errors.append(f"{path_str(path)}: access rules not read: {e}")
     return info
 
 
 def inspect_card(card: Card, reader: str = "", protocol: str = "", secrets: Secrets | None = None) -> CardReport:
-    """Read ATR, ICCID, EF.DIR and the PKCS#15 application, and locate the bootstrap (D.2.5 / D.3.5)."""
+    """Read ATR, ICCID, EF.DIR and the PKCS#15 application, and locate the bootstrap (D.2.5 / D.3.5).
+
+    A problem on the way (a malformed file, a refused READ) is recorded in ``errors`` beside everything
+    else that could be read, on a SIM and a UICC alike."""
     start = card.exchange.count
     report = CardReport(card.family.value, reader, protocol, card.atr)
     try:
@@ -152,19 +179,27 @@ def inspect_card(card: Card, reader: str = "", protocol: str = "", secrets: Secr
         report.applications = []
     except DecodeError as e:
         report.errors.append(str(e))
-    report.pkcs15 = next((a for a in report.applications if a.aid.startswith(PKCS15_AID)), None)
-    if report.pkcs15 is not None:
+    try:
         _inspect_pkcs15(card, report, counts, secrets or Secrets())
+    except TransportError:
+        raise  # the card or reader is gone: nothing more to show
+    except CardbootError as e:
+        report.errors.append(str(e))
     report.apdus = card.exchange.count - start
     return report
 
 
 def _content(card: Card, loc: BootstrapLocation, secrets: Secrets, report: "CardReport | None" = None) -> dict:
     """What EF DM_Bootstrap holds: empty, a message (decoded and validated), or why it was not read."""
-    key = read_key(loc)
-    if key is not None and secrets.pin is None:
-        return {"status": "not read", "reason": f"private: reading needs {loc.session.files.pin_name(key)} "
-                "(give --pin-env/--pin-file/--pin-prompt)"}
+    try:
+        keys = read_keys(loc, secrets)
+    except CardbootError as e:
+        return {"status": "not read", "reason": str(e)}
+    missing = [k for k in keys if (secrets.adm if k.adm else secrets.pin) is None]
+    if missing:
+        flag = "--adm-env/--adm-file/--adm-prompt" if missing[0].adm else "--pin-env/--pin-file/--pin-prompt"
+        why = "private" if loc.data_object.needs_pin else "protected by the card's READ rule"
+        return {"status": "not read", "reason": f"{why}: reading needs {missing[0].name} (give {flag})"}
     try:
         stored = read_stored(card, secrets, location=loc)
     except CardbootError as e:
@@ -189,28 +224,27 @@ def _inspect_pkcs15(card: Card, report: CardReport, counts: dict[str, int], secr
     session = open_pkcs15(card, report.applications, counts)
     try:
         files = session.files
-        if isinstance(card, SimCard):
-            report.pkcs15_access = f"DF {path_str(session.root)} selected by path (indirect selection, D.2.1)"
-        else:
-            report.pkcs15_access = (f"ADF selected by AID on logical channel {session.files.number} "
-                                    "(MANAGE CHANNEL, D.3.1)")
+        report.pkcs15 = session.app
+        report.pkcs15_access = session.found_by
         try:
             loc = locate_bootstrap(card, session=session, counts=counts)
             report.bootstrap = loc
-            report.odf, report.dodf = loc.odf, loc.data_objects
+            report.odf, report.dodf, report.warnings = loc.odf, loc.data_objects, loc.warnings
         except CardbootError as e:
             report.errors.append(str(e))
         report.lookup_apdus = dict(counts)
         if report.bootstrap is not None:
+            try:
+                report.bootstrap.card_rules()
+            except CardbootError as e:
+                report.errors.append(f"access rules of {path_str(report.bootstrap.path)} not read: {e}")
             report.content = _content(card, report.bootstrap, secrets, report)
         # Beyond the lookup: the other PKCS#15 files, for the listing
-        from ..pkcs15.odf import DEFAULT_FID as ODF_FID
-
         _probe(files, "ODF", session.path(ODF_FID), report)
         if _probe(files, "TokenInfo", session.path(TOKENINFO_FID), report) is not None:
             try:
                 report.tokeninfo = decode_tokeninfo(files.read_binary())
-            except DecodeError as e:
+            except CardbootError as e:
                 report.errors.append(str(e))
         for entry in report.odf:
             if entry.path is None:
@@ -218,12 +252,12 @@ def _inspect_pkcs15(card: Card, report: CardReport, counts: dict[str, int], secr
             path = session.path(entry.path.fids)
             if _probe(files, entry.kind, path, report) is not None and entry.kind == "AODF":
                 try:
-                    report.aodf = decode_aodf(files.read_binary(), where=f"EF(AODF) {path_str(path)}")
-                except DecodeError as e:
+                    report.aodf, skipped = read_aodf(files.read_binary(), where=f"EF(AODF) {path_str(path)}")
+                    report.warnings += [str(w) for w in skipped if str(w) not in report.warnings]
+                except CardbootError as e:
                     report.errors.append(str(e))
         for obj in report.dodf:
             if obj.path is not None:
-                _probe(files, obj.label or obj.application_name or "data object", session.path(obj.path.fids),
-                       report)
+                _probe(files, obj.title, session.path(obj.path.fids), report)
     finally:
         session.close()

@@ -14,7 +14,7 @@ from ..bootstrap.validate import Finding, validate_message
 from ..errors import CardbootError, WbxmlError
 from ..pkcs15.locate import BootstrapLocation, BootstrapRule, locate_bootstrap
 from ..wbxml import codec
-from .access import Secrets, present, read_key
+from .access import Secrets, present, read_keys
 
 CHUNK = 256
 
@@ -55,7 +55,7 @@ def read_stored(card, secrets: Secrets | None = None, rule: BootstrapRule | None
     secrets = secrets or Secrets()
     loc = location or locate_bootstrap(card, rule)
     files = loc.session.files
-    present(files, read_key(loc), secrets, "reading the bootstrap message")
+    present(files, read_keys(loc, secrets), secrets, "reading the bootstrap message")
     files.select(loc.path)
     data, read_bytes, empty = read_message_bytes(files, loc.offset, loc.size)
     stored = StoredMessage(loc, data, empty, read_bytes)

@@ -20,7 +20,7 @@ from ..card import connect_card
 from ..card.path import path_str
 from ..errors import CardbootError, CardRemovedError, PinBlockedError, PinRetryGuardError, TransportError
 from ..pkcs15.locate import locate_bootstrap
-from ..provision.access import Secrets, pin_overview, read_key, update_key
+from ..provision.access import Secrets, pin_overview, secret_key
 from ..provision.inspect import CardReport, inspect_card
 from ..provision.write import erase_stored, write_stored
 from ..secret import Secret
@@ -200,14 +200,18 @@ class CardbootApp(App):
         if report.pkcs15 is not None:
             p = tree.root.add("PKCS#15", data=report.pkcs15_access, expand=True)
             for f in report.pkcs15_files:
-                detail = f.info.describe() if f.info else f.error
-                if f.info is not None and f.info.access:
-                    detail += "\n" + "\n".join(f"{k}: {v}" for k, v in f.info.access.items())
+                detail = f.describe()
+                rules = f.rules or (f.info.access if f.info is not None else None)
+                if rules:
+                    detail += "\n" + "\n".join(f"{k}: {v}" for k, v in rules.items())
                 p.add_leaf(f"{f.role} {path_str(f.path)}", data=detail)
             for d in report.dodf:
-                p.add_leaf(f"DODF: {d.label}", data=f"{d.form}DO, application {d.application_name}\npath {d.path}\n"
+                known = f"\n{d.known_as} (OID {d.oid or d.application_oid})" if d.known_as else ""
+                p.add_leaf(f"DODF: {d.title}", data=f"{d.form}DO, application {d.application_name}\npath {d.path}\n"
                            f"private {d.private}, modifiable {d.modifiable}, authId "
-                           f"{d.auth_id.hex().upper() if d.auth_id else '-'}")
+                           f"{d.auth_id.hex().upper() if d.auth_id else '-'}{known}")
+            for w in report.warnings:
+                p.add_leaf("DODF: entry kept raw", data=w)
         if pins:
             node = tree.root.add("PINs", data="tries left, read without spending one", expand=True)
             for name, ref, left in pins:
@@ -321,11 +325,13 @@ class CardbootApp(App):
             try:
                 card = connect_card(transport)
                 loc = locate_bootstrap(card)
-                ref = read_key(loc) if kind == "pin" else update_key(loc)
-                if ref is not None:
-                    name = loc.session.files.pin_name(ref)
-                    retries = loc.session.files.pin_retries(ref)
-                loc.session.close()
+                try:
+                    key = secret_key(loc, kind)
+                    if key is not None:
+                        name = key.name
+                        retries = loc.session.files.pin_retries(key.ref)
+                finally:
+                    loc.session.close()
             finally:
                 transport.disconnect()
         except CardbootError as e:

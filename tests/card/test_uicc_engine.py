@@ -43,7 +43,7 @@ def test_efdir_and_pkcs15_adf_on_a_logical_channel(uicc):
     session = open_application(card, apps=apps)
     assert session.files.number == 1 and session.root == (CURRENT_ADF,)
     info = session.files.select(session.path(0x5031))
-    assert info.fid == 0x5031 and info.size == 32 and info.access["read"] == "ALW"
+    assert info.fid == 0x5031 and info.size == 32 and str(info.access["read"]) == "ALW"
     assert session.files.read_binary()[:8] == bytes.fromhex("A706300404025207")
     # paths from the MF inside the application's DF are rebased onto the ADF
     assert session.path((MF, 0x7F50, 0x5207)) == (CURRENT_ADF, 0x5207)

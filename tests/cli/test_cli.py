@@ -36,7 +36,9 @@ def test_inspect_json(capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["family"] == "uicc" and report["iccid"] == "8949449999000000028"
     files = {f["role"]: f for f in report["pkcs15"]["files"]}
-    assert files["DM_Bootstrap"]["size"] == 4096 and files["ODF"]["access"]["read"] == "ALW"
+    assert files["DM_Bootstrap"]["size"] == 4096 and files["ODF"]["access"]["read"] == "always"
+    assert files["ODF"]["access"]["update"] == {"key": "ADM1", "reference": 10, "adm": True}
+    assert files["ODF"]["access_text"] == "read ALW update ADM1"
     assert report["bootstrap"]["path"] == "7FFF/5300" and report["bootstrap"]["pin_reference"] is None
     assert report["bootstrap"]["lookup_apdus_total"] == 10
     assert report["pkcs15"]["dodf"][0]["label"] == "DM_Bootstrap"
@@ -62,7 +64,8 @@ def test_bad_profile_file_names_file_and_line(tmp_path, capsys):
 
 
 def test_bench_json_counts_match_the_spec_minimum(capsys):
-    assert main(["bench", "--rounds", "2", "--json"]) == 0
+    # only the in-process benchmarks: the PC/SC, batch and server ones start daemons and load a TLS server
+    assert main(["bench", "read", "provision", "--rounds", "2", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["read_bootstrap"]
     assert {(r["card"], r["protocol"]) for r in rows} == {("SIM", "T=0"), ("SIM", "T=1"), ("UICC", "T=0"),
                                                           ("UICC", "T=1")}

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cardboot.card.access_rule import Always, ArrReference, Key, Unknown
 from cardboot.card.fcp import decode_fcp
 from cardboot.errors import DecodeError, TlvError
 
@@ -36,7 +37,8 @@ def test_linear_ef_dir():
     assert info.kind == "EF" and info.fid == 0x2F00
     assert info.structure == "linear" and info.record_size == 0x26 and info.record_count == 4
     assert info.size == 0x98 and info.sfi == 0x1E and info.lifecycle == "activated"
-    assert info.access == {"arr": "EF.ARR 2F06 record 1"}
+    assert not info.access.resolved and info.access.arr == ArrReference(0x2F06, 1)
+    assert info.describe().endswith("EF.ARR 2F06 record 1")
 
 
 def test_adf_with_pin_status_template():
@@ -44,14 +46,15 @@ def test_adf_with_pin_status_template():
     assert info.kind == "ADF" and info.aid == bytes.fromhex("A000000063504B43532D3135")
     assert [(p.key_ref, p.name, p.enabled) for p in info.pins] == [
         (0x01, "PIN1", True), (0x81, "PIN2-APPL1", True), (0x0A, "ADM1", False)]
-    assert info.access["delete"] == "ADM1" and info.access["create-ef"] == "ADM1"
+    assert str(info.access["delete"]) == "ADM1" and str(info.access["create-ef"]) == "ADM1"
     assert info.size == 0x2000
 
 
 def test_compact_attributes_and_no_sfi():
     info = decode_fcp(EF_COMPACT)
     assert info.structure == "transparent" and info.size == 4096
-    assert info.access == {"update": "SC0A", "read": "ALW"}
+    assert info.access["update"] == Unknown(b"\x0a", "security condition byte: the key is implicit")
+    assert info.access["read"] == Always() and list(info.access) == ["update", "read"]
     assert info.sfi is None  # 88 00: SFI not supported
 
 
@@ -59,8 +62,8 @@ def test_expanded_attributes_always_never_and_or():
     body = bytes.fromhex("800101 9000 800102 9700 800118 A007 A405 830101 9500")
     fcp_body = bytes.fromhex("82024121 83026F07") + bytes([0xAB, len(body)]) + body + bytes.fromhex("80020009")
     info = decode_fcp(bytes([0x62, len(fcp_body)]) + fcp_body)
-    assert info.access["read"] == "ALW" and info.access["update"] == "NEV"
-    assert info.access["activate"] == "(PIN1)" and info.access["deactivate"] == "(PIN1)"
+    assert str(info.access["read"]) == "ALW" and str(info.access["update"]) == "NEV"
+    assert info.access["activate"] == Key(0x01, False, "PIN1") == info.access["deactivate"]
 
 
 def test_sfi_defaults_to_fid_low_bits():

@@ -37,14 +37,14 @@ def test_mf_type():
 def test_transparent_ef():
     info = decode_sim_response(EF_ICCID)
     assert (info.kind, info.fid, info.structure, info.size) == ("EF", 0x2FE2, "transparent", 10)
-    assert info.access["read"] == "ALW" and info.access["update"] == "NEV"
-    assert info.access["invalidate"] == "ADM1" and info.lifecycle == "activated"
+    assert str(info.access["read"]) == "ALW" and str(info.access["update"]) == "NEV"
+    assert str(info.access["invalidate"]) == "ADM1" and info.lifecycle == "activated"
 
 
 def test_linear_ef():
     info = decode_sim_response(EF_DIR)
     assert info.structure == "linear" and info.record_size == 38 and info.record_count == 2
-    assert info.access["update"] == "ADM1"
+    assert str(info.access["update"]) == "ADM1"
 
 
 def test_df_without_chv_bytes_still_decodes():
