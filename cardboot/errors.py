@@ -183,6 +183,13 @@ class ProfileError(CardbootError):
         super().__init__(f"{where}: {reason}")
 
 
+class ObjectNotFoundError(CardbootError):
+    """The card's PKCS#15 directories list no such data object (exit 5: the card's content is not what
+    the operation needs)."""
+
+    exit_code = ExitCode.VALIDATION
+
+
 class VerifyMismatchError(CardbootError):
     """What was read back from the card differs from what was written."""
 

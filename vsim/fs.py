@@ -23,6 +23,11 @@ class Node:
     parent: "DF | None" = field(default=None, repr=False)
     access: dict[str, AccessCondition] = field(default_factory=dict)
     sfi: int | None = None
+    # Raw bytes a layout gives verbatim (a real card's, as an oracle cardboot did not encode): the whole
+    # SELECT response (UICC FCP / SIM GET RESPONSE data) or, on a UICC, only its security attributes
+    # (8B / 8C / AB TLVs). Enforcement still follows ``access``: the layout states what the card enforces.
+    fcp_raw: bytes | None = None
+    security_raw: bytes | None = None
 
     @property
     def path(self) -> list[int]:

@@ -42,7 +42,8 @@ def _flags(values, known, err, key) -> frozenset[str]:
     return frozenset(values)
 
 
-def apply_pkcs15(doc: dict, mf: DF, pins: dict, by_name: dict[str, int], condition, err_at, hexval, intval) -> None:
+def apply_pkcs15(doc: dict, mf: DF, pins: dict, by_name: dict[str, int], condition, err_at, hexval, intval,
+                 raw_select_data) -> None:
     section = doc.get("pkcs15")
     if section is None:
         return
@@ -118,7 +119,9 @@ def apply_pkcs15(doc: dict, mf: DF, pins: dict, by_name: dict[str, int], conditi
             raise derr("fid", f"duplicate FID {fid:04X} in {df.path_str}")
         access = {"read": condition(d.get("read", "always"), derr, "read"),
                   "update": condition(d.get("update", "never"), derr, "update")}
-        df.add(EF(fid, d.get("label", ""), access=access, structure="transparent", data=bytearray(b"\xff" * size)))
+        ef = EF(fid, d.get("label", ""), access=access, structure="transparent", data=bytearray(b"\xff" * size))
+        raw_select_data(ef, d, derr)
+        df.add(ef)
 
     layout = Pkcs15Layout(df.path, tokeninfo, data_objects, pin_objects, section.get("label", "PKCS#15"),
                           hexval(section["aid"], err, "aid") if "aid" in section else df.aid or Pkcs15Layout.aid,
@@ -134,8 +137,13 @@ def apply_pkcs15(doc: dict, mf: DF, pins: dict, by_name: dict[str, int], conditi
             raise e("size", f"encoded {name} is {len(content)} bytes, more than size {size}")
         if fids[name] in df.children:
             raise e("fid", f"duplicate FID {fids[name]:04X} in {df.path_str}")
-        df.add(EF(fids[name], f"EF.{name.upper()}", access={"read": ALWAYS, "update": update},
-                  structure="transparent", data=bytearray(content + b"\xff" * (size - len(content)))))
+        ef = EF(fids[name], f"EF.{name.upper()}", access={"read": ALWAYS, "update": update},
+                structure="transparent", data=bytearray(content + b"\xff" * (size - len(content))))
+        # security = "..." in [pkcs15.<file>], else in [pkcs15]: the directory files' attributes verbatim
+        own = sub(name)
+        raw_select_data(ef, {"security": own.get("security", section.get("security"))}
+                        if "security" in own or "security" in section else {}, e)
+        df.add(ef)
 
     if "efdir" in section:
         efdir = _find(mf, section["efdir"], err, "efdir")

@@ -22,6 +22,8 @@ A layout names the card family and ATR, its PINs, and its files by path::
     record = ["61 1A 4F 0C ..."]          # hex; the rest filled with FF
     read = "always"                       # always | never | a PIN name
     update = "ADM1"
+    security = "8B 03 6F06 02"            # optional, UICC: security attributes sent verbatim in the FCP
+    fcp = "62 ..."                        # optional: the whole SELECT response verbatim (SIM: GET RESPONSE)
 
 Every mistake (bad FID, duplicate FID, size 0, bad hex, unknown PIN, content larger than the file)
 raises :class:`cardboot.errors.ProfileError` naming the file and the line.
@@ -132,6 +134,18 @@ def _int(value, err, key: str, lo: int, hi: int) -> int:
     if not lo <= value <= hi:
         raise err(key, f"{key} {value} outside {lo}..{hi}")
     return value
+
+
+def _raw_select_data(node: Node, entry: dict, ferr) -> None:
+    """``fcp`` / ``security``: a real card's bytes, returned verbatim (see ``fs.Node``)."""
+    if "fcp" in entry:
+        node.fcp_raw = _hex(entry["fcp"], ferr, "fcp")
+        if not node.fcp_raw:
+            raise ferr("fcp", "fcp must not be empty")
+    if "security" in entry:
+        node.security_raw = _hex(entry["security"], ferr, "security")
+        if not node.security_raw or node.security_raw[0] not in (0x8B, 0x8C, 0xAB):
+            raise ferr("security", "security must be 8B, 8C or AB security attributes")
 
 
 def load_profile(name_or_path: str | Path) -> CardProfile:
@@ -277,6 +291,7 @@ def parse_profile(text: str, source: str = "<profile>") -> CardProfile:
                 data += fill * (rsize * (count - len(recs)))
                 node = EF(fid, name, access=access, sfi=sfi, structure="linear", data=data, record_size=rsize)
 
+        _raw_select_data(node, entry, ferr)
         if len(fids) == 1:
             if mf is not None:
                 raise ferr("path", "the MF 3F00 is defined twice")
@@ -301,5 +316,5 @@ def parse_profile(text: str, source: str = "<profile>") -> CardProfile:
 
     if mf is None:
         raise ProfileError(source, None, "no MF (path = \"3F00\")")
-    apply_pkcs15(doc, mf, pins, by_name, condition, err_at, _hex, _int)
+    apply_pkcs15(doc, mf, pins, by_name, condition, err_at, _hex, _int, _raw_select_data)
     return CardProfile(source, family, atr, mf, pins, str(card.get("name", "")))

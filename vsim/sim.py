@@ -43,6 +43,8 @@ class VirtualSim(VirtualCard):
 
     def response_data(self, node: Node) -> bytes:
         """GET RESPONSE data after a SELECT (TS 51.011 9.2.1)."""
+        if node.fcp_raw is not None:
+            return node.fcp_raw
         fid = node.fid.to_bytes(2, "big")
         if isinstance(node, EF):
             read, update = node.condition("read"), node.condition("update")
@@ -181,7 +183,47 @@ class VirtualSim(VirtualCard):
     def _status(self, ch: ChannelState, cmd: CommandApdu) -> tuple[bytes, int]:
         data = self.response_data(ch.current_df)
         le = cmd.le or 256
+        if le > len(data):
+            raise SwError(0x6700 | (len(data) & 0xFF))  # TS 51.011 9.4.4: wrong P3, 67xx
         return data[:le], 0x9000
+
+    def _change_chv(self, ch: ChannelState, cmd: CommandApdu) -> tuple[bytes, int]:
+        """CHANGE CHV (TS 51.011 9.2.10): P2 = CHV 01 or 02, data old || new (8 + 8 bytes)."""
+        if cmd.p1 or cmd.p2 not in (0x01, 0x02):
+            raise SwError(0x6B00)
+        pin = self.pins.get(cmd.p2)
+        if pin is None:
+            raise SwError(0x9802)
+        if len(cmd.data) != 2 * PIN_BLOCK:
+            raise SwError(0x6710)
+        if pin.blocked:
+            raise SwError(0x9840)
+        if not pin.enabled:
+            raise SwError(0x9808)  # in contradiction with CHV status
+        if not pin.check(cmd.data[:PIN_BLOCK]):
+            return b"", 0x9840 if pin.blocked else 0x9804
+        pin.value = cmd.data[PIN_BLOCK:].rstrip(b"\xff")
+        self.mark_verified(cmd.p2, ch)
+        return b"", 0x9000
+
+    def _chv1_enablement(self, ch: ChannelState, cmd: CommandApdu) -> tuple[bytes, int]:
+        """DISABLE CHV (26) / ENABLE CHV (28), TS 51.011 9.2.11 / 9.2.12: CHV1 only, data the CHV1 value."""
+        if cmd.p1 or cmd.p2 != 0x01:
+            raise SwError(0x6B00)
+        pin = self.pins.get(0x01)
+        if pin is None:
+            raise SwError(0x9802)
+        if len(cmd.data) != PIN_BLOCK:
+            raise SwError(0x6708)
+        if pin.blocked:
+            raise SwError(0x9840)
+        want = cmd.ins == 0x28
+        if pin.enabled == want:
+            raise SwError(0x9808)
+        if not pin.check(cmd.data):
+            return b"", 0x9840 if pin.blocked else 0x9804
+        pin.enabled = want
+        return b"", 0x9000
 
     _handlers = {
         0xA4: _select,
@@ -192,5 +234,8 @@ class VirtualSim(VirtualCard):
         0xDC: _update_record,
         0x20: _verify_chv,
         0x2C: _unblock_chv,
+        0x24: _change_chv,
+        0x26: _chv1_enablement,
+        0x28: _chv1_enablement,
         0xF2: _status,
     }

@@ -54,6 +54,8 @@ class VirtualUicc(VirtualCard):
 
     # --- responses -----------------------------------------------------------------------------------
     def security_attributes(self, node: Node) -> bytes:
+        if node.security_raw is not None:
+            return node.security_raw
         if isinstance(node, EF):
             read, update = node.condition("read"), node.condition("update")
             body = tlv.encode(0x80, bytes([_AM_READ])) + _sc_do(read)
@@ -76,6 +78,8 @@ class VirtualUicc(VirtualCard):
 
     def fcp(self, node: Node) -> bytes:
         """FCP template (TS 102 221 11.1.1.3) for the file."""
+        if node.fcp_raw is not None:
+            return node.fcp_raw
         items: list[tuple[int, bytes]] = []
         if isinstance(node, EF):
             if node.structure == "linear":
@@ -118,6 +122,8 @@ class VirtualUicc(VirtualCard):
             return data, 0x9000
         if self.t0:
             raise SwError(0x6C00 | (available & 0xFF))
+        if le == 256:
+            return data, 0x9000  # Le=00: "up to 256 bytes"; all that is left is the full answer
         return data, short_sw
 
     # --- dispatch -----------------------------------------------------------------------------------
@@ -133,7 +139,10 @@ class VirtualUicc(VirtualCard):
         handler = self._handlers.get(cmd.ins)
         if handler is None:
             raise SwError(0x6D00)
-        return handler(self, ch, chan, cmd)
+        data, sw = handler(self, ch, chan, cmd)
+        if cmd.le is None:
+            data = b""  # case 1 / 3: no Le, no response data (ISO/IEC 7816-4 5.1)
+        return data, sw
 
     def _select(self, ch: ChannelState, chan: int, cmd: CommandApdu) -> tuple[bytes, int]:
         p1, p2 = cmd.p1, cmd.p2
@@ -265,6 +274,25 @@ class VirtualUicc(VirtualCard):
             return b"", 0x9000
         return b"", (0x63C0 | pin.puk_retries) if pin.puk_retries else 0x6983
 
+    def _pin_enablement(self, ch: ChannelState, chan: int, cmd: CommandApdu) -> tuple[bytes, int]:
+        """DISABLE PIN (26) / ENABLE PIN (28), TS 102 221 11.1.10 / 11.1.11: P2 key reference, data the PIN."""
+        if cmd.p1 not in (0x00,) and not (cmd.ins == 0x26 and cmd.p1 & 0x80):
+            raise SwError(0x6A86)
+        pin = self.pins.get(cmd.p2)
+        if pin is None:
+            raise SwError(0x6A88)
+        if pin.blocked:
+            raise SwError(0x6983)
+        if len(cmd.data) != PIN_BLOCK:
+            raise SwError(0x6700)
+        want = cmd.ins == 0x28
+        if pin.enabled == want:
+            raise SwError(0x6985)  # conditions of use not satisfied: already in that state
+        if not pin.check(cmd.data):
+            return b"", 0x63C0 | pin.retries
+        pin.enabled = want
+        return b"", 0x9000
+
     def _manage_channel(self, ch: ChannelState, chan: int, cmd: CommandApdu) -> tuple[bytes, int]:
         if cmd.p1 == 0x00:  # open
             if cmd.p2 == 0:
@@ -300,6 +328,8 @@ class VirtualUicc(VirtualCard):
         else:
             data = self.fcp(df)
         le = cmd.le or 256
+        if self.t0 and cmd.le is not None and le > len(data):
+            raise SwError(0x6C00 | (len(data) & 0xFF))  # T=0: wrong Le, the card names the right one
         return data[:le], 0x9000
 
     def _get_response(self, ch: ChannelState, chan: int, cmd: CommandApdu) -> tuple[bytes, int]:
@@ -322,6 +352,8 @@ class VirtualUicc(VirtualCard):
         0xDC: _update_record,
         0x20: _verify,
         0x24: _change_pin,
+        0x26: _pin_enablement,
+        0x28: _pin_enablement,
         0x2C: _unblock_pin,
         0x70: _manage_channel,
         0xF2: _status,

@@ -61,6 +61,8 @@ def render(report: CardReport) -> str:
             oid = f" oid {d.oid}" if d.oid else ""
             lines.append(f"DODF        {d.form}DO {d.label!r} application {d.application_name!r}{oid}{known} "
                          f"-> {d.path} ({_flags(d)}{auth})")
+            if d.variants:
+                lines.append(f"              field encoding accepted: {', '.join(d.variants)}")
     if report.bootstrap is not None:
         b = report.bootstrap
         lines.append(f"Bootstrap   {path_str(b.path)}, {b.size} bytes, {b.read_rule}")

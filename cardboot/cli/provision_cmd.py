@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from ..bootstrap.validate import validate_message
 from ..bootstrap.view import diff, mask_secrets
 from ..card.path import path_str
 from ..errors import ExitCode, MessageError, UsageError, VerifyMismatchError
-from ..provision.read import read_stored
+from ..provision.read import read_object, read_stored
 from ..provision.write import erase_stored, write_stored
 from ..wbxml.xml import to_xml_bytes
 from .cardopts import add_card_options, add_secret_options, open_card, secrets_from
@@ -31,7 +32,10 @@ def add_parsers(sub) -> None:
     add_secret_options(rd)
     rd.add_argument("--out", help="write the message here (default: print it decoded)")
     rd.add_argument("--format", choices=["wbxml", "xml"], default=None, help="wbxml (default with --out) or xml")
-    rd.add_argument("--show-secrets", action="store_true", help="show AAuthSecret values in XML output")
+    rd.add_argument("--show-secrets", action="store_true",
+                    help="show AAuthSecret values in XML output (and a private --object's bytes)")
+    rd.add_argument("--object", metavar="LABEL|OID",
+                    help="read any data object the DODF lists (raw bytes; hex on stdout, or --out)")
     rd.set_defaults(func=run_read)
 
     w = sub.add_parser("write", help="write a bootstrap message, read it back and compare")
@@ -116,7 +120,34 @@ def run_write(args) -> int:
     return 0
 
 
+def _write_private(path: str, data: bytes) -> None:
+    """Card content may hold secrets: the file is created 0600."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
+def run_read_object(args) -> int:
+    with open_card(args) as ctx:
+        obj = read_object(ctx.card, args.object, secrets_from(args))
+    loc, d = obj.location, obj.location.data_object
+    hidden = d.needs_pin and not args.show_secrets
+    info = {"status": "read", "object": d.title, "oid": d.oid or d.application_oid, "known_as": d.known_as,
+            "path": path_str(loc.path), "bytes": len(obj.data)}
+    if args.out:
+        _write_private(args.out, obj.data)
+        _emit(args, {**info, "out": args.out}, f"read {len(obj.data)} bytes of {d.title!r} ({path_str(loc.path)}) "
+                                                f"-> {args.out}")
+    else:
+        shown = "****" if hidden else obj.data.hex().upper()
+        _emit(args, {**info, "data": shown}, shown if not hidden else
+              f"{d.title!r} is private: its {len(obj.data)} bytes are shown with --show-secrets or written with --out")
+    return 0
+
+
 def run_read(args) -> int:
+    if args.object:
+        return run_read_object(args)
     with open_card(args) as ctx:
         stored = read_stored(ctx.card, secrets_from(args))
         stored.location.session.close()

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from ..card import AppSession, Application, FileInfo, open_application, read_applications
 from ..card.access_rule import AccessRules
 from ..card.path import FilePath, path_str
-from ..errors import CardFileNotFoundError, DecodeError
+from ..errors import CardFileNotFoundError, DecodeError, ObjectNotFoundError
 from .aodf import PinObject, RawAuthObject, pin_for, read_aodf
 from .dodf import DataObject, read_dodf
 from .odf import DEFAULT_FID as ODF_FID
@@ -65,7 +65,7 @@ class BootstrapRule:
         return next((o for o in objects if o.path is not None and o.known_as is None), None)
 
     def describe(self) -> str:
-        return "the DM bootstrap object"
+        return "DM bootstrap object"
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class ObjectSelector:
         return None
 
     def describe(self) -> str:
-        return f"a data object {self.wanted!r}"
+        return f"data object {self.wanted!r}"
 
 
 @dataclass
@@ -171,7 +171,11 @@ def open_pkcs15(card, apps: list[Application] | None = None, counts: dict[str, i
     """Steps 1-2: EF.DIR and the PKCS#15 application (D.2.1 / D.3.1), each a trace stage."""
     counts = {} if counts is None else counts
     with Stage(card, "EF.DIR", counts):
-        apps = read_applications(card) if apps is None else apps
+        if apps is None:
+            try:
+                apps = read_applications(card)
+            except CardFileNotFoundError:
+                apps = []  # no EF.DIR: open_application looks elsewhere
     with Stage(card, "select PKCS#15", counts):
         return open_application(card, apps=apps)
 
@@ -223,8 +227,9 @@ def _locate(card, rule, session: AppSession, counts: dict[str, int]) -> Bootstra
                 break
     chosen = chosen or fallback
     if chosen is None or chosen.path is None:
-        raise CardFileNotFoundError("DODF", 0x6A82, f"no {rule.describe()} with a path in the DODF(s)",
-                                    path_str(dodf_path))
+        listed = ", ".join(repr(o.title) for o in all_objects) or "none"
+        raise ObjectNotFoundError(f"EF(DODF) {path_str(dodf_path)}: no {rule.describe()} with a path "
+                                  f"(objects listed: {listed})")
     aodf = pin = None
     if chosen.needs_pin and chosen.auth_id:
         aodf_entry = next((e for e in odf if e.kind == "AODF" and e.path is not None), None)

@@ -81,14 +81,19 @@ def secret_key(loc: BootstrapLocation, kind: str, secrets: Secrets | None = None
     return next((k for k in keys if k.adm == want_adm), None)
 
 
-def present(files, keys: list[Key], secrets: Secrets, purpose: str) -> None:
-    """VERIFY each key with the matching secret (ADM for administrative keys, else the PIN), via the guard."""
+def require_secrets(keys: list[Key], secrets: Secrets, purpose: str) -> None:
+    """Refuse before any VERIFY is sent when a secret for one of ``keys`` was not given."""
     for key in keys:
-        secret = secrets.adm if key.adm else secrets.pin
-        if secret is None:
+        if (secrets.adm if key.adm else secrets.pin) is None:
             flag = "--adm-env/--adm-file/--adm-prompt" if key.adm else "--pin-env/--pin-file/--pin-prompt"
             raise SecurityError(f"{purpose} needs {key.name} (key reference {key.ref:02X}): give it with {flag}")
-        files.verify_pin(key.ref, secret, force=secrets.force)
+
+
+def present(files, keys: list[Key], secrets: Secrets, purpose: str) -> None:
+    """VERIFY each key with the matching secret (ADM for administrative keys, else the PIN), via the guard."""
+    require_secrets(keys, secrets, purpose)
+    for key in keys:
+        files.verify_pin(key.ref, secrets.adm if key.adm else secrets.pin, force=secrets.force)
 
 
 def pin_overview(card) -> list[tuple[str, int, int | None]]:

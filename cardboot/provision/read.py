@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ..bootstrap.io import LoadedMessage, load_message_bytes
 from ..bootstrap.validate import Finding, validate_message
 from ..errors import CardbootError, WbxmlError
-from ..pkcs15.locate import BootstrapLocation, BootstrapRule, locate_bootstrap
+from ..pkcs15.locate import BootstrapLocation, BootstrapRule, ObjectSelector, locate_bootstrap
 from ..wbxml import codec
 from .access import Secrets, present, read_keys
 
@@ -66,3 +66,23 @@ def read_stored(card, secrets: Secrets | None = None, rule: BootstrapRule | None
         except CardbootError as e:
             stored.error = str(e)
     return stored
+
+
+@dataclass
+class StoredObject:
+    location: BootstrapLocation
+    data: bytes  # the object's bytes: the whole EF, or the Path's index/length part
+
+
+def read_object(card, wanted: str, secrets: Secrets | None = None) -> StoredObject:
+    """Any data object the DODF lists, by label / application name or OID, read whole with the same
+    access handling as the bootstrap (DODF private flag + authId, the card's READ rule)."""
+    secrets = secrets or Secrets()
+    loc = locate_bootstrap(card, ObjectSelector(wanted))
+    try:
+        files = loc.session.files
+        present(files, read_keys(loc, secrets), secrets, f"reading {loc.data_object.title!r}")
+        files.select(loc.path)
+        return StoredObject(loc, files.read_binary(loc.offset, loc.size))
+    finally:
+        loc.session.close()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..errors import MessageTooBigError, VerifyMismatchError
 from ..card.path import path_str
 from ..pkcs15.locate import BootstrapLocation, BootstrapRule, locate_bootstrap
-from .access import Secrets, present, read_keys, update_keys
+from .access import Secrets, present, read_keys, require_secrets, update_keys
 from .read import read_message_bytes
 
 
@@ -40,14 +40,16 @@ def write_stored(card, message: bytes, secrets: Secrets | None = None, *, pad_al
             raise MessageTooBigError(len(message), capacity, where)
         files = loc.session.files
         reading, updating = read_keys(loc, secrets), update_keys(loc, secrets)
+        writing = [k for k in updating if k not in reading]
+        require_secrets(reading, secrets, "reading the bootstrap message")
+        require_secrets(writing, secrets, "writing EF DM_Bootstrap (UPDATE is ADM, D.4.3)")
         present(files, reading, secrets, "reading the bootstrap message")
         files.select(loc.path)
         if pad_all:
             previous = capacity
         else:
             previous = _old_extent(files, loc.offset, capacity, len(message))
-        present(files, [k for k in updating if k not in reading], secrets,
-                "writing EF DM_Bootstrap (UPDATE is ADM, D.4.3)")
+        present(files, writing, secrets, "writing EF DM_Bootstrap (UPDATE is ADM, D.4.3)")
         end = max(len(message), previous)
         payload = message + b"\xff" * (end - len(message))
         files.update_binary(loc.offset, payload)
