@@ -194,13 +194,13 @@ class FileAccess(ABC):
         parent up to the MF (TS 102 221 9.2.7: an ADF's EF.ARR 6F06 before the MF's 2F06), and the
         record for SE 00 is taken when the reference names one per security environment."""
         target = self.resolve(path)
+        key = ("file", getattr(self, "aid", None), target)
+        if key in self.arr_cache:
+            return self.arr_cache[key]
         info = self.select(target) if target != self._current or self._info is None else self._info
         assert info is not None
         if info.access.resolved:
             return info.access
-        key = ("file", getattr(self, "aid", None), target)
-        if key in self.arr_cache:
-            return self.arr_cache[key]
         arr = info.access.arr
         assert arr is not None
         record = arr.record_for(0)

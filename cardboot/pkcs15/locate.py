@@ -150,6 +150,15 @@ class BootstrapLocation:
         return f"public (private and modifiable clear); card: {card_says}"
 
 
+@dataclass
+class Seen:
+    """What the lookup read so far: kept when it fails, so `inspect` shows it beside the problem."""
+
+    odf: list[OdfEntry] = field(default_factory=list)
+    data_objects: list[DataObject] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
 class Stage:
     def __init__(self, card, name: str, counts: dict[str, int]):
         self.trace = card.exchange.trace
@@ -181,12 +190,14 @@ def open_pkcs15(card, apps: list[Application] | None = None, counts: dict[str, i
 
 
 def locate_bootstrap(card, rule: "BootstrapRule | ObjectSelector | None" = None, apps: list[Application] | None = None,
-                     session: AppSession | None = None, counts: dict[str, int] | None = None) -> BootstrapLocation:
+                     session: AppSession | None = None, counts: dict[str, int] | None = None,
+                     seen: Seen | None = None) -> BootstrapLocation:
     """Run the D.2.5 / D.3.5 steps up to selecting EF DM_Bootstrap (or the object ``rule`` selects). The
     caller closes ``location.session``.
 
     Pass ``session`` when the PKCS#15 application is already open (its APDUs are then not counted here);
-    a session passed in is left open on errors too: its owner closes it.
+    a session passed in is left open on errors too: its owner closes it. ``seen`` collects the ODF, the
+    DODF objects and the warnings as they are read, also when the lookup then fails.
     """
     rule = rule or BootstrapRule()
     counts = {} if counts is None else counts
@@ -194,25 +205,26 @@ def locate_bootstrap(card, rule: "BootstrapRule | ObjectSelector | None" = None,
     if session is None:
         session = open_pkcs15(card, apps, counts)
     try:
-        return _locate(card, rule, session, counts)
+        return _locate(card, rule, session, counts, Seen() if seen is None else seen)
     except BaseException:
         if own_session:
             session.close()  # never raises: the error in flight is the one to report
         raise
 
 
-def _locate(card, rule, session: AppSession, counts: dict[str, int]) -> BootstrapLocation:
+def _locate(card, rule, session: AppSession, counts: dict[str, int], seen: Seen) -> BootstrapLocation:
     files = session.files
-    warnings: list[str] = []
+    warnings = seen.warnings
     with Stage(card, "ODF", counts):
         odf_path = session.path(ODF_FID)
         odf, skipped = read_odf(files.read_file(odf_path), where=f"EF(ODF) {path_str(odf_path)}")
+    seen.odf = odf
     warnings += map(str, skipped)
     dodfs = [e for e in odf if e.kind == "DODF" and e.path is not None]
     if not dodfs:
         raise DecodeError("EF(ODF)", "no DODF entry: the card holds no data objects", None, path_str(odf_path))
     chosen = fallback = None
-    all_objects: list[DataObject] = []
+    all_objects = seen.data_objects
     dodf_path: FilePath = ()
     with Stage(card, "DODF", counts):
         for entry in dodfs:

@@ -16,7 +16,7 @@ from ..card.path import MF, FilePath, path_str
 from ..errors import CardbootError, CardFileNotFoundError, DecodeError, SecurityStatusError, TransportError
 from ..pkcs15.aodf import PinObject, RawAuthObject, read_aodf
 from ..pkcs15.dodf import DataObject
-from ..pkcs15.locate import BootstrapLocation, Stage, locate_bootstrap, open_pkcs15
+from ..pkcs15.locate import BootstrapLocation, Seen, Stage, locate_bootstrap, open_pkcs15
 from ..pkcs15.odf import DEFAULT_FID as ODF_FID
 from ..pkcs15.odf import OdfEntry
 from ..pkcs15.tokeninfo import DEFAULT_FID as TOKENINFO_FID
@@ -226,12 +226,14 @@ def _inspect_pkcs15(card: Card, report: CardReport, counts: dict[str, int], secr
         files = session.files
         report.pkcs15 = session.app
         report.pkcs15_access = session.found_by
+        seen = Seen()
         try:
-            loc = locate_bootstrap(card, session=session, counts=counts)
-            report.bootstrap = loc
-            report.odf, report.dodf, report.warnings = loc.odf, loc.data_objects, loc.warnings
+            report.bootstrap = locate_bootstrap(card, session=session, counts=counts, seen=seen)
+        except TransportError:
+            raise
         except CardbootError as e:
             report.errors.append(str(e))
+        report.odf, report.dodf, report.warnings = seen.odf, seen.data_objects, seen.warnings
         report.lookup_apdus = dict(counts)
         if report.bootstrap is not None:
             try:
