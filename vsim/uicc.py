@@ -328,8 +328,8 @@ class VirtualUicc(VirtualCard):
         else:
             data = self.fcp(df)
         le = cmd.le or 256
-        if self.t0 and cmd.le is not None and le > len(data):
-            raise SwError(0x6C00 | (len(data) & 0xFF))  # T=0: wrong Le, the card names the right one
+        if self.t0 and cmd.le is not None and le != len(data):
+            raise SwError(0x6C00 | (len(data) & 0xFF))  # T=0 case 2, P3 != Na: the card names the length
         return data[:le], 0x9000
 
     def _get_response(self, ch: ChannelState, chan: int, cmd: CommandApdu) -> tuple[bytes, int]:
