@@ -7,6 +7,12 @@ select, ODF and DODF select + read, EF select — SIM selects add a GET RESPONSE
 write, ceil(size/255) UPDATE BINARY and ceil(size/256) READ BINARY. cardboot adds, by design, the retry
 probe before VERIFY (UICC; a SIM needs --force-verify for ADM, no probe) and, for a write, one READ BINARY
 of the chunk after the new message (old content there must become FF).
+
+USIM-ARR (profiles/cards/usim-arr.toml: a private object, every FCP referencing EF.ARR): the lookup adds
+the AODF (select + read) for the private object's PIN, reading needs one VERIFY PIN1, and knowing the rule
+costs at least SELECT EF.ARR + READ RECORD + SELECT of DM_Bootstrap again (selecting EF.ARR moved the
+current file). ``arr_apdus`` counts what cardboot spent on EF.ARR, ``arr_records`` its READ RECORDs (the
+goal: one per distinct record per session).
 """
 
 from __future__ import annotations
@@ -35,6 +41,9 @@ class ProvisionResult:
     cold_read_minimum: int
     write_verify_apdus: int
     write_verify_minimum: int
+    read_arr_apdus: int = 0  # of the cold read's APDUs, those spent on EF.ARR (SELECT + READ RECORD)
+    write_arr_apdus: int = 0
+    arr_records: int = 0  # READ RECORDs of EF.ARR in the write + verify session
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -75,33 +84,49 @@ def _updates(n: int) -> int:
     return -(-n // 255)
 
 
+def _arr(trace: Trace, start: int) -> tuple[int, int]:
+    """(APDUs, READ RECORDs) spent in the EF.ARR stage since entry ``start``."""
+    entries = [e for e in trace.entries[start:] if e.stage == "EF.ARR"]
+    return len(entries), sum(1 for e in entries if e.name == "READ RECORD")
+
+
 def bench_provision(sizes=(1024, 4096)) -> list[ProvisionResult]:
     out = []
-    for profile in ("sim", "uicc"):
+    for profile in ("sim", "uicc", "usim-arr"):
+        family = "sim" if profile == "sim" else "uicc"
         for size in sizes:
             message = message_of_size(size)
             vcard = vsim.load_card(profile)
             transport = VirtualTransport(vcard)
             transport.connect()
-            card = connect_card(transport, family=profile, trace=Trace(keep=False))
-            secrets = Secrets(adm=Secret("88888888"), force=profile == "sim")
+            card = connect_card(transport, family=family, trace=Trace(keep=False))
+            secrets = Secrets(pin=Secret("1234"), adm=Secret("88888888"), force=profile == "sim")
             erase_stored(card, secrets)
             transport.connect()  # power up again: ADM no longer verified, MF selected
-            card = connect_card(transport, family=profile, trace=Trace(keep=False))
+            trace = Trace()
+            card = connect_card(transport, family=family, trace=trace)
             write_apdus = write_stored(card, message, secrets).apdus
+            write_arr, arr_records = _arr(trace, 0)
             # cold read: a fresh session on the written card
             transport.connect()
-            card = connect_card(transport, family=profile, trace=Trace(keep=False))
+            trace = Trace()
+            card = connect_card(transport, family=family, trace=trace)
             start = card.exchange.count
-            stored = read_stored(card)
+            stored = read_stored(card, secrets)
             stored.location.session.close()
-            read_apdus = card.exchange.count - start - (1 if profile == "uicc" else 0)  # minus channel close
-            records = 2 if profile == "uicc" else 1
-            lookup = _lookup_minimum(profile, records)
+            read_apdus = card.exchange.count - start - (1 if family == "uicc" else 0)  # minus channel close
+            read_arr, _ = _arr(trace, 0)
+            records = 2 if family == "uicc" else 1
+            lookup = _lookup_minimum(family, records)
+            private = 0
+            if profile == "usim-arr":
+                # AODF select + read; VERIFY PIN1; SELECT EF.ARR + READ RECORD + SELECT DM_Bootstrap again
+                private = 2 + 1 + 3
             out.append(ProvisionResult(
                 card=profile.upper(), message_bytes=len(message), cold_read_apdus=read_apdus,
-                cold_read_minimum=lookup + _reads(len(message)), write_verify_apdus=write_apdus,
-                write_verify_minimum=lookup + 1 + _updates(len(message)) + _reads(len(message))))
+                cold_read_minimum=lookup + private + _reads(len(message)), write_verify_apdus=write_apdus,
+                write_verify_minimum=lookup + private + 1 + _updates(len(message)) + _reads(len(message)),
+                read_arr_apdus=read_arr, write_arr_apdus=write_arr, arr_records=arr_records))
     return out
 
 

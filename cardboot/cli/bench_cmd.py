@@ -103,12 +103,14 @@ def run(args) -> int:
         _print_read(out["read_bootstrap"])
     if "provision" in out:
         print("\nAPDUs on in-process cards (T=1): cold read and write + verify, against the spec minimum")
-        header = f"{'card':<5} {'message':>8} {'read':>5} {'min':>5} {'write+verify':>12} {'min':>5}"
+        header = f"{'card':<8} {'message':>8} {'read':>5} {'min':>5} {'write+verify':>12} {'min':>5} " \
+                 f"{'EF.ARR read/write':>17} {'ARR records':>11}"
         print(header)
         print("-" * len(header))
         for r in out["provision"]:
-            print(f"{r.card:<5} {r.message_bytes:>8} {r.cold_read_apdus:>5} {r.cold_read_minimum:>5} "
-                  f"{r.write_verify_apdus:>12} {r.write_verify_minimum:>5}")
+            print(f"{r.card:<8} {r.message_bytes:>8} {r.cold_read_apdus:>5} {r.cold_read_minimum:>5} "
+                  f"{r.write_verify_apdus:>12} {r.write_verify_minimum:>5} "
+                  f"{f'{r.read_arr_apdus}/{r.write_arr_apdus}':>17} {r.arr_records:>11}")
     if "wbxml_codec" in out:
         _print_wbxml(out["wbxml_message_bytes"], out["wbxml_codec"])
     if "pcsc_roundtrip" in out:

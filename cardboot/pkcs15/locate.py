@@ -111,7 +111,8 @@ class BootstrapLocation:
     def card_rules(self) -> AccessRules:
         """The card's own access rules for the object's EF, EF.ARR read if the FCP refers to it."""
         if self.rules is None:
-            self.rules = self.session.files.access_rules(self.path)
+            with Stage(self.session.card, "EF.ARR", self.apdus):
+                self.rules = self.session.files.access_rules(self.path)
         return self.rules
 
     @property
