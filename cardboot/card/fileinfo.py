@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .access_rule import AccessRules, key_ref_name
+from .access_rule import AccessRules, Key, key_ref_name, sim_nibble
 
 
 def sim_chv_name(ref: int) -> str:
-    """Name on a SIM: CHV1, CHV2, ADM1..; TS 51.011 9.3 numbers CHV1=01, CHV2=02."""
-    if ref in (1, 2):
-        return f"CHV{ref}"
+    """Name on a SIM: CHV1, CHV2, ADM levels 4..E as the access nibbles say (TS 51.011 9.3: 0A is
+    'ADM1'), other codes by their TS 102 221 name."""
+    if 1 <= ref <= 0x0E:
+        rule = sim_nibble(ref)
+        if isinstance(rule, Key):
+            return rule.name
     return key_ref_name(ref)
 
 

@@ -255,6 +255,10 @@ def _locate(card, rule, session: AppSession, counts: dict[str, int], seen: Seen)
     with Stage(card, "DM_Bootstrap", counts):
         path = session.path(chosen.path.fids)
         info = files.select(path)
+    index, length = chosen.path.index or 0, chosen.path.length
+    if info.structure != "transparent" or index + (length or 0) > (info.size or 0):
+        raise DecodeError("EF(DODF)", f"object {chosen.title!r} points to {chosen.path}, which is not inside "
+                          f"{path_str(path)} ({info.describe()})", chosen.offset, path_str(dodf_path))
     return BootstrapLocation(session, odf, dodf_path, all_objects, chosen, path, info, counts, aodf, pin, warnings)
 
 

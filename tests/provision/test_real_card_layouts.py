@@ -168,3 +168,28 @@ def test_cli_on_the_new_layouts(capsys, monkeypatch, tmp_path):
     assert "needs PIN1" in capsys.readouterr().err
     assert main(["read", "--vsim", "lwm2m", "--object", "nosuch"]) == 5
     assert "objects listed: 'LwM2M Bootstrap', 'DM_Bootstrap', 'SATSA GTO 1.1'" in capsys.readouterr().err
+
+
+def test_sim_adm_nibble_4_takes_the_adm_secret(tmp_path):
+    """TS 51.011 9.3: nibble 4 is an ADM level; the ADM value is verified with P2 = 04, never the PIN."""
+    from tests.card.test_real_card_layouts import sim_layout
+
+    vcard, card, trace = sim_layout(tmp_path)
+    secrets = Secrets(pin=Secret("1234"), adm=Secret("44444444"), force=True)  # a SIM hides ADM counters
+    assert write_stored(card, MESSAGE, secrets).verified
+    verify = [e for e in trace.entries if e.name.startswith("VERIFY")]
+    assert [e.name for e in verify] == ["VERIFY ADM-level4"] and verify[0].header[3] == 0x04
+    assert bytes(vcard.mf.children[0x5015].children[0x5300].data[: len(MESSAGE)]) == MESSAGE
+
+
+def test_an_object_pointing_outside_its_file_is_a_content_error():
+    vcard, _, card, _ = make_card("lwm2m")
+    dodf = vcard.mf.children[0x7F50].children[0x6430]
+    # the DM_Bootstrap entry's Path gets index 0 / length 4000 (the EF has 2048 bytes): 30 0B 04 02 5300
+    # 02 01 00 80 02 0FA0 inside [1]
+    entry = bytes.fromhex("3033300E0C0C444D5F426F6F74737472617030120C104F4D4120444D20426F6F747374726170"
+                          "A10D300B04025300020100 8002 0FA0".replace(" ", ""))
+    dodf.data[41:41 + len(entry)] = entry
+    dodf.data[41 + len(entry):] = b"\xff" * (len(dodf.data) - 41 - len(entry))
+    with pytest.raises(DecodeError, match="not inside 7FFF/5300"):
+        locate_bootstrap(card)
