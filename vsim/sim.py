@@ -150,16 +150,22 @@ class VirtualSim(VirtualCard):
         ef.set_record(n, cmd.data)
         return b"", 0x9000
 
+    def _presented_chv(self, ref: int, cmd: CommandApdu, blocks: int = 1):
+        """The CHV a VERIFY / CHANGE / DISABLE / ENABLE names, its data length checked (TS 51.011 9.4):
+        9802 no such CHV, 67xx wrong length, 9840 blocked."""
+        pin = self.pins.get(ref)
+        if pin is None:
+            raise SwError(0x9802)
+        if len(cmd.data) != blocks * PIN_BLOCK:
+            raise SwError(0x6700 | (blocks * PIN_BLOCK))
+        if pin.blocked:
+            raise SwError(0x9840)
+        return pin
+
     def _verify_chv(self, ch: ChannelState, cmd: CommandApdu) -> tuple[bytes, int]:
         if cmd.p1:
             raise SwError(0x6B00)
-        pin = self.pins.get(cmd.p2)
-        if pin is None:
-            raise SwError(0x9802)
-        if len(cmd.data) != PIN_BLOCK:
-            raise SwError(0x6708)
-        if pin.blocked:
-            raise SwError(0x9840)
+        pin = self._presented_chv(cmd.p2, cmd)
         if pin.check(cmd.data):
             self.mark_verified(cmd.p2, ch)
             return b"", 0x9000
@@ -191,13 +197,7 @@ class VirtualSim(VirtualCard):
         """CHANGE CHV (TS 51.011 9.2.10): P2 = CHV 01 or 02, data old || new (8 + 8 bytes)."""
         if cmd.p1 or cmd.p2 not in (0x01, 0x02):
             raise SwError(0x6B00)
-        pin = self.pins.get(cmd.p2)
-        if pin is None:
-            raise SwError(0x9802)
-        if len(cmd.data) != 2 * PIN_BLOCK:
-            raise SwError(0x6710)
-        if pin.blocked:
-            raise SwError(0x9840)
+        pin = self._presented_chv(cmd.p2, cmd, blocks=2)
         if not pin.enabled:
             raise SwError(0x9808)  # in contradiction with CHV status
         if not pin.check(cmd.data[:PIN_BLOCK]):
@@ -210,13 +210,7 @@ class VirtualSim(VirtualCard):
         """DISABLE CHV (26) / ENABLE CHV (28), TS 51.011 9.2.11 / 9.2.12: CHV1 only, data the CHV1 value."""
         if cmd.p1 or cmd.p2 != 0x01:
             raise SwError(0x6B00)
-        pin = self.pins.get(0x01)
-        if pin is None:
-            raise SwError(0x9802)
-        if len(cmd.data) != PIN_BLOCK:
-            raise SwError(0x6708)
-        if pin.blocked:
-            raise SwError(0x9840)
+        pin = self._presented_chv(0x01, cmd)
         want = cmd.ins == 0x28
         if pin.enabled == want:
             raise SwError(0x9808)

@@ -225,14 +225,19 @@ class VirtualUicc(VirtualCard):
         ef.set_record(n, cmd.data)
         return b"", 0x9000
 
-    def _verify(self, ch: ChannelState, chan: int, cmd: CommandApdu) -> tuple[bytes, int]:
-        if cmd.p1 not in (0x00,):
-            raise SwError(0x6A86)
-        pin = self.pins.get(cmd.p2)
+    def _known_pin(self, ref: int):
+        """The PIN a command names (TS 102 221 10.2.1): 6A88 no such key reference, 6983 blocked."""
+        pin = self.pins.get(ref)
         if pin is None:
             raise SwError(0x6A88)
         if pin.blocked:
             raise SwError(0x6983)
+        return pin
+
+    def _verify(self, ch: ChannelState, chan: int, cmd: CommandApdu) -> tuple[bytes, int]:
+        if cmd.p1 not in (0x00,):
+            raise SwError(0x6A86)
+        pin = self._known_pin(cmd.p2)
         if not cmd.data:
             if cmd.p2 in self.global_verified or cmd.p2 in ch.local_verified or not pin.enabled:
                 return b"", 0x9000
@@ -246,11 +251,7 @@ class VirtualUicc(VirtualCard):
         return b"", 0x63C0 | pin.retries
 
     def _change_pin(self, ch: ChannelState, chan: int, cmd: CommandApdu) -> tuple[bytes, int]:
-        pin = self.pins.get(cmd.p2)
-        if pin is None:
-            raise SwError(0x6A88)
-        if pin.blocked:
-            raise SwError(0x6983)
+        pin = self._known_pin(cmd.p2)
         if len(cmd.data) != 2 * PIN_BLOCK:
             raise SwError(0x6700)
         if not pin.check(cmd.data[:PIN_BLOCK]):
@@ -278,11 +279,7 @@ class VirtualUicc(VirtualCard):
         """DISABLE PIN (26) / ENABLE PIN (28), TS 102 221 11.1.10 / 11.1.11: P2 key reference, data the PIN."""
         if cmd.p1 not in (0x00,) and not (cmd.ins == 0x26 and cmd.p1 & 0x80):
             raise SwError(0x6A86)
-        pin = self.pins.get(cmd.p2)
-        if pin is None:
-            raise SwError(0x6A88)
-        if pin.blocked:
-            raise SwError(0x6983)
+        pin = self._known_pin(cmd.p2)
         if len(cmd.data) != PIN_BLOCK:
             raise SwError(0x6700)
         want = cmd.ins == 0x28
