@@ -4,9 +4,10 @@ verify through pcscd + vpcd with the host's share.
 
 Minimum (T=1 UICC / SIM): the lookup (EF.DIR select + records, MANAGE CHANNEL + SELECT AID or the DF
 select, ODF and DODF select + read, EF select — SIM selects add a GET RESPONSE), one VERIFY ADM for a
-write, ceil(size/255) UPDATE BINARY and ceil(size/256) READ BINARY. cardboot adds, by design, the retry
-probe before VERIFY (UICC; a SIM needs --force-verify for ADM, no probe) and, for a write, one READ BINARY
-of the chunk after the new message (old content there must become FF).
+write, ceil(size/255) UPDATE BINARY and ceil(size/256) READ BINARY, and for a write the look at every byte
+after the new message (D.4.3: they must be FF, and no byte of an older message may survive): on the
+erased card of this benchmark, ceil((EF size - size)/256) READ BINARY. cardboot adds, by design, the retry
+probe before VERIFY (UICC; a SIM needs --force-verify for ADM, no probe).
 
 USIM-ARR (profiles/cards/usim-arr.toml: a private object, every FCP referencing EF.ARR): the lookup adds
 the AODF (select + read) for the private object's PIN, reading needs one VERIFY PIN1, and knowing the rule
@@ -122,10 +123,11 @@ def bench_provision(sizes=(1024, 4096)) -> list[ProvisionResult]:
             if profile == "usim-arr":
                 # AODF select + read; VERIFY PIN1; SELECT EF.ARR + READ RECORD + SELECT DM_Bootstrap again
                 private = 2 + 1 + 3
+            tail = _reads(stored.location.size - len(message))
             out.append(ProvisionResult(
                 card=profile.upper(), message_bytes=len(message), cold_read_apdus=read_apdus,
                 cold_read_minimum=lookup + private + _reads(len(message)), write_verify_apdus=write_apdus,
-                write_verify_minimum=lookup + private + 1 + _updates(len(message)) + _reads(len(message)),
+                write_verify_minimum=lookup + private + 1 + _updates(len(message)) + _reads(len(message)) + tail,
                 read_arr_apdus=read_arr, write_arr_apdus=write_arr, arr_records=arr_records))
     return out
 

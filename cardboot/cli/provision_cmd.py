@@ -180,7 +180,7 @@ def run_read(args) -> int:
 def run_verify(args) -> int:
     expected = load_message_file(args.message)
     with open_card(args) as ctx:
-        stored = read_stored(ctx.card, secrets_from(args))
+        stored = read_stored(ctx.card, secrets_from(args), check_tail=True)
         stored.location.session.close()
     if stored.empty or stored.loaded is None:
         raise VerifyMismatchError.empty(path_str(stored.location.path)) if stored.empty else \
@@ -188,7 +188,12 @@ def run_verify(args) -> int:
     exp_bytes = expected.wbxml if expected.wbxml is not None else encode_message(expected.message)
     same_bytes = stored.data == exp_bytes
     changes = diff(expected.message, stored.loaded.message)
-    payload = {"bytes_equal": same_bytes, "semantic_equal": not changes, "differences": changes}
+    payload = {"bytes_equal": same_bytes, "semantic_equal": not changes, "differences": changes,
+               "leftover_at": stored.leftover_at}
+    if stored.leftover_at is not None:
+        _emit(args, payload, f"old content remains after the message: byte {stored.leftover_at} of "
+                             f"{path_str(stored.location.path)} is not FF (D.4.3); write again to clear it")
+        return ExitCode.MISMATCH
     if same_bytes:
         _emit(args, payload, f"verified: the card holds the same {len(exp_bytes)} bytes")
         return 0

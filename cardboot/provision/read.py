@@ -28,6 +28,7 @@ class StoredMessage:
     loaded: LoadedMessage | None = None
     error: str = ""  # why the content could not be decoded
     findings: list[Finding] = field(default_factory=list)
+    leftover_at: int | None = None  # with check_tail: the first byte past the message that is not FF
 
 
 def read_message_bytes(files, offset: int, size: int) -> tuple[bytes, int, bool]:
@@ -49,9 +50,26 @@ def read_message_bytes(files, offset: int, size: int) -> tuple[bytes, int, bool]
     return buf.rstrip(b"\xff"), len(buf), False
 
 
+def first_leftover(files, offset: int, start: int, size: int) -> int | None:
+    """The first byte in ``[start, size)`` of the object that is not FF (D.4.3: the bytes after the
+    message are FF), or None."""
+    pos = start
+    while pos < size:
+        n = min(CHUNK, size - pos)
+        chunk = files.read_binary(offset + pos, n)
+        kept = chunk.lstrip(b"\xff")
+        if kept:
+            return pos + n - len(kept)
+        pos += n
+    return None
+
+
 def read_stored(card, secrets: Secrets | None = None, rule: BootstrapRule | None = None,
-                location: BootstrapLocation | None = None) -> StoredMessage:
-    """Locate, VERIFY if the object needs it, read and decode. The caller closes ``location.session``."""
+                location: BootstrapLocation | None = None, *, check_tail: bool = False) -> StoredMessage:
+    """Locate, VERIFY if the object needs it, read and decode. The caller closes ``location.session``.
+
+    ``check_tail`` also reads the rest of the EF and records in ``leftover_at`` where a byte that is not FF
+    remains after the message (what ``verify`` must refuse)."""
     secrets = secrets or Secrets()
     loc = location or locate_bootstrap(card, rule)
     files = loc.session.files
@@ -59,6 +77,8 @@ def read_stored(card, secrets: Secrets | None = None, rule: BootstrapRule | None
     files.select(loc.path)
     data, read_bytes, empty = read_message_bytes(files, loc.offset, loc.size)
     stored = StoredMessage(loc, data, empty, read_bytes)
+    if check_tail:
+        stored.leftover_at = first_leftover(files, loc.offset, len(data), loc.size)
     if not empty:
         try:
             stored.loaded = load_message_bytes(data, "EF DM_Bootstrap")

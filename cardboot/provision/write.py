@@ -1,10 +1,16 @@
 """Write a bootstrap message to EF DM_Bootstrap and prove it is there (D.4.3).
 
-Steps: locate (D.2.5 / D.3.5); refuse a message larger than the EF; find how far old content reaches past
-the new message (one READ BINARY when it does not: its tail must become FF again); VERIFY what UPDATE needs (ADM) and, for a private object, what reading back
-needs; UPDATE BINARY in 255-byte chunks (message, then FF over what the old message used); read back in
-256-byte chunks and compare. Only a read-back equal to what was written is "verified". ``pad_all``
-writes FF through the whole EF instead of only over the old message.
+Steps: locate (D.2.5 / D.3.5); refuse a message larger than the EF; VERIFY what reading needs (a private
+object); find how far what was on the card reaches past the new message; VERIFY what UPDATE needs (ADM);
+UPDATE BINARY in 255-byte chunks (the message, then FF over everything old past it); read back in
+256-byte chunks and compare. Only a read-back equal to what was written is "verified".
+
+No byte of what was on the card before survives past the new message (D.4.3: the bytes after the message
+are FF). An old message's own structure cannot promise that — its data may hold long FF runs, and junk of
+an even older message may lie behind it — so the EF is read from its end backwards, 256 bytes at a time,
+until a chunk holds a byte that is not FF: everything from the new message's end to that byte is
+overwritten with FF and read back with the message; everything after it was just seen to be FF. Reading
+backwards never reads what will be overwritten anyway. ``pad_all`` writes FF through the whole EF.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from ..errors import MessageTooBigError, VerifyMismatchError
 from ..card.path import path_str
 from ..pkcs15.locate import BootstrapLocation, BootstrapRule, locate_bootstrap
 from .access import Secrets, present, read_keys, require_secrets, update_keys
-from .read import read_message_bytes
+from ..card.files import READ_CHUNK
 
 
 @dataclass
@@ -63,16 +69,16 @@ def write_stored(card, message: bytes, secrets: Secrets | None = None, *, pad_al
 
 
 def _old_extent(files, offset: int, capacity: int, new_size: int) -> int:
-    """Where old content ends when it reaches past the new message, else 0. One READ BINARY of the chunk
-    just after the new message: all FF there means nothing to clear; otherwise the old message is read to
-    its end (or, when it is no WBXML, to the last non-FF byte of what was read)."""
-    if new_size >= capacity:
-        return 0
-    after = files.read_binary(offset + new_size, min(256, capacity - new_size))
-    if set(after) == {0xFF}:
-        return 0
-    old, _read, _empty = read_message_bytes(files, offset, capacity)
-    return max(len(old), new_size + len(after.rstrip(b"\xff")))
+    """Where what was on the card ends past the new message (0: only FF there), read from the EF's end
+    backwards in 256-byte chunks down to the first chunk that holds a byte other than FF."""
+    end = capacity
+    while end > new_size:
+        start = max(new_size, end - READ_CHUNK)
+        kept = files.read_binary(offset + start, end - start).rstrip(b"\xff")
+        if kept:
+            return start + len(kept)
+        end = start
+    return 0
 
 
 def erase_stored(card, secrets: Secrets | None = None, rule: BootstrapRule | None = None) -> WriteResult:
