@@ -8,7 +8,7 @@ The family-specific parts (how to SELECT, how to learn a retry counter, which CL
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from ..apdu.command import CommandApdu
 from ..apdu.exchange import ApduExchange
@@ -21,6 +21,17 @@ from .pin import check_guard, pin_block
 
 READ_CHUNK = 256  # Le=00 (ISO/IEC 7816-4 short APDU maximum)
 WRITE_CHUNK = 255  # Lc maximum
+
+
+@dataclass
+class SessionState:
+    """What one card session shares across its logical channels: EF.ARR records and resolved rules, and
+    the files whose content is secret (a bootstrap message carries AAuthSecrets; a private object is
+    private), whose READ / UPDATE BINARY data traces and logs show as ``****`` unless ``reveal``."""
+
+    arr_cache: dict[tuple, AccessRules] = field(default_factory=dict)
+    secret_files: set[tuple] = field(default_factory=set)
+    reveal: bool = False
 
 
 def looks_like_df(path: FilePath) -> bool:
@@ -40,8 +51,19 @@ class FileAccess(ABC):
         self._current: FilePath | None = None  # absolute path of the selected file; None: unknown
         self._current_df: FilePath = (MF,)
         self._info: FileInfo | None = None
-        # EF.ARR records and resolved rules, shared by every channel of one card session
-        self.arr_cache: dict[tuple, AccessRules] = {}
+        self.session = SessionState()  # a UICC's channels share their card's
+
+    @property
+    def arr_cache(self) -> dict[tuple, AccessRules]:
+        return self.session.arr_cache
+
+    def mark_secret(self, path) -> None:
+        """The content of this file is secret: mask its data in traces and logs (see SessionState)."""
+        self.session.secret_files.add((getattr(self, "aid", None), self.resolve(path)))
+
+    def _data_is_secret(self) -> bool:
+        s = self.session
+        return not s.reveal and (getattr(self, "aid", None), self._current) in s.secret_files
 
     # --- selection -----------------------------------------------------------------------------------
     @property
@@ -126,10 +148,11 @@ class FileAccess(ABC):
         out = bytearray()
         pos = offset
         end = offset + length
+        secret = self._data_is_secret()
         while pos < end:
             n = min(READ_CHUNK, end - pos)
             cmd = CommandApdu(self.cla, 0xB0, pos >> 8, pos & 0xFF, le=n, name="READ BINARY")
-            data = self.exchange.send(cmd).data
+            data = self.exchange.send(cmd, secret_response=secret).data
             if not data:
                 raise StatusWordError("READ BINARY", 0x9000, f"card returned no data at offset {pos}")
             out += data[:n]
@@ -144,10 +167,12 @@ class FileAccess(ABC):
             raise UsageError(f"UPDATE BINARY: {len(data)} bytes at {offset} do not fit "
                              f"{path_str(self._current)} ({size} bytes)")
         pos = 0
+        secret = self._data_is_secret()
         while pos < len(data):
             chunk = data[pos : pos + WRITE_CHUNK]
             at = offset + pos
-            self.exchange.send(CommandApdu(self.cla, 0xD6, at >> 8, at & 0xFF, chunk, name="UPDATE BINARY"))
+            self.exchange.send(CommandApdu(self.cla, 0xD6, at >> 8, at & 0xFF, chunk, name="UPDATE BINARY",
+                                           secret=secret))
             pos += len(chunk)
 
     def read_file(self, path) -> bytes:

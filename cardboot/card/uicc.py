@@ -118,7 +118,7 @@ class UiccCard(UiccChannel):
             raise CardResponseError(f"MANAGE CHANNEL returned {resp.data.hex().upper() or 'no data'}, "
                                     "not a channel number (TS 102 221 11.1.17)")
         ch = UiccChannel(self.exchange, resp.data[0])
-        ch.arr_cache = self.arr_cache
+        ch.session = self.session
         self.channels[ch.number] = ch
         return ch
 

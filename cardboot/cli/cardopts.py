@@ -103,6 +103,7 @@ def open_card(args):
     transport.connect()
     try:
         card = connect_card(transport, family=args.family, trace=trace)
+        card.session.reveal = bool(getattr(args, "show_secrets", False))
         yield CardContext(card, transport, trace, source)
     finally:
         if trace.keep:

@@ -255,6 +255,8 @@ def _locate(card, rule, session: AppSession, counts: dict[str, int], seen: Seen)
     with Stage(card, "DM_Bootstrap", counts):
         path = session.path(chosen.path.fids)
         info = files.select(path)
+    if isinstance(rule, BootstrapRule) or chosen.private or BootstrapRule().choose([chosen]) is chosen:
+        files.mark_secret(path)  # a bootstrap message carries AAuthSecrets: its bytes stay out of traces
     index, length = chosen.path.index or 0, chosen.path.length
     if info.structure != "transparent" or index + (length or 0) > (info.size or 0):
         raise DecodeError("EF(DODF)", f"object {chosen.title!r} points to {chosen.path}, which is not inside "
