@@ -9,11 +9,10 @@ with mode 0600 and never logged.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from cardboot.errors import ProfileError
+from cardboot.outfile import remove_stale_temporaries, write_private
 
 from .fs import EF
 
@@ -60,32 +59,14 @@ def apply_state(card, state: dict, source: str = "state") -> None:
 
 
 def save_state(card, path: str | Path) -> None:
-    path = Path(path)
-    text = json.dumps(dump_state(card), indent=1, sort_keys=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    dirfd = os.open(path.parent or ".", os.O_RDONLY)
-    try:
-        os.fsync(dirfd)
-    finally:
-        os.close(dirfd)
+    """Atomically, 0600 (it holds the card's PIN and ADM values): see :mod:`cardboot.outfile`."""
+    write_private(path, json.dumps(dump_state(card), indent=1, sort_keys=True), what="card state")
 
 
 def load_state(card, path: str | Path) -> bool:
     """Apply the saved state if the file exists; False when there is none yet."""
     path = Path(path)
+    remove_stale_temporaries(path)  # a killed run's temporary copies hold PIN / ADM values
     try:
         text = path.read_text()
     except FileNotFoundError:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from ..bootstrap.builder import CARRIERS, build_message, encode_message
 from ..bootstrap.io import load_message_file
@@ -14,6 +13,7 @@ from ..bootstrap.view import diff, mask_secrets
 from ..errors import ExitCode
 from ..wbxml.codec import VERSIONS as codec_versions
 from ..wbxml.xml import to_xml_bytes
+from ..outfile import write_private
 
 VERSIONS = {"1.1": 0x01, "1.2": 0x02, "1.3": 0x03}
 
@@ -56,9 +56,7 @@ def _write(path: str, data: bytes) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    tmp = Path(f"{path}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    write_private(path, data, what="message")
 
 
 def run_build(args) -> int:

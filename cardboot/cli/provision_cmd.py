@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from ..bootstrap.validate import validate_message
 from ..bootstrap.view import diff, mask_secrets
 from ..card.path import path_str
 from ..errors import ExitCode, MessageError, UsageError, VerifyMismatchError
+from ..outfile import write_private
 from ..provision.read import read_object, read_stored
 from ..provision.write import erase_stored, write_stored
 from ..wbxml.xml import to_xml_bytes
@@ -120,13 +120,6 @@ def run_write(args) -> int:
     return 0
 
 
-def _write_private(path: str, data: bytes) -> None:
-    """Card content may hold secrets: the file is created 0600."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-
-
 def run_read_object(args) -> int:
     with open_card(args) as ctx:
         obj = read_object(ctx.card, args.object, secrets_from(args))
@@ -135,7 +128,7 @@ def run_read_object(args) -> int:
     info = {"status": "read", "object": d.title, "oid": d.oid or d.application_oid, "known_as": d.known_as,
             "path": path_str(loc.path), "bytes": len(obj.data)}
     if args.out:
-        _write_private(args.out, obj.data)
+        write_private(args.out, obj.data, what="object")
         _emit(args, {**info, "out": args.out}, f"read {len(obj.data)} bytes of {d.title!r} ({path_str(loc.path)}) "
                                                 f"-> {args.out}")
     else:
@@ -163,7 +156,7 @@ def run_read(args) -> int:
         root = expand_embedded_tnds(stored.loaded.root, xml_text=True)
         data = to_xml_bytes(root if args.show_secrets else mask_secrets(root))
     if args.out:
-        Path(args.out).write_bytes(data)
+        write_private(args.out, data, what="message")
         _emit(args, {"status": "read", "bytes": len(stored.data), "out": args.out, "format": fmt,
                      "findings": [str(f) for f in stored.findings]},
               f"read {len(stored.data)}-byte message ({stored.read_bytes} bytes of the EF read) -> {args.out}")

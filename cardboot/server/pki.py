@@ -12,6 +12,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from ..outfile import write_private
+
 
 def _name(cn: str, serial: str | None = None) -> x509.Name:
     attrs = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, "cardboot dev PKI"), x509.NameAttribute(NameOID.COMMON_NAME, cn)]
@@ -58,9 +60,7 @@ def init_pki(directory: str | Path, devices: list[str] = (), server_names=("loca
     def save(name: str, cert, key) -> None:
         (d / f"{name}.pem").write_bytes(_pem_cert(cert))
         if key is not None:
-            kp = d / f"{name}-key.pem"
-            kp.write_bytes(_pem_key(key))
-            kp.chmod(0o600)
+            write_private(d / f"{name}-key.pem", _pem_key(key), what="private key")
         out[name] = d / f"{name}.pem"
 
     ca_key = _key()

@@ -17,6 +17,7 @@ from sqlalchemy import Column, Float, Integer, LargeBinary, MetaData, String, Ta
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..errors import CardbootError, ExitCode, UsageError
+from ..outfile import prepare_sqlite_file
 
 metadata = MetaData()
 devices = Table(
@@ -77,6 +78,7 @@ class DeviceStore:
             from sqlalchemy.pool import StaticPool
 
             kwargs = dict(connect_args={"check_same_thread": False}, poolclass=StaticPool)
+        prepare_sqlite_file(url, what="device store")
         try:
             self.engine = create_engine(url, **kwargs)
             metadata.create_all(self.engine)
