@@ -19,6 +19,7 @@ from .tnds import MgmtTree, element_to_tree, tree_to_element
 
 TNDS_XML = "application/vnd.syncml.dmtnds+xml"
 TNDS_WBXML = "application/vnd.syncml.dmtnds+wbxml"
+SECRET_NAMES = ("AAuthSecret",)  # DMAcc leaves whose values are secrets (OMA DM StdObj 1.2, AppAuth)
 COMMANDS = ("Add", "Replace", "Exec", "Delete", "Get", "Alert", "Copy", "Atomic", "Sequence")
 
 
@@ -209,6 +210,8 @@ def expand_embedded_tnds(root: Element, *, xml_text: bool = False, copy: bool = 
             data = e.first("Data")
             if typ is not None and typ.text == TNDS_WBXML and data is not None:
                 raw = b"".join(c for c in data.children if isinstance(c, bytes))
+                if not raw and data.text and not data.elements():
+                    raw = _base64(data.text)  # the XML form carries the embedded WBXML as base64
                 if raw:
                     data.children = [codec.decode(raw, where="embedded TNDS").root]
                     typ.children = [TNDS_XML]
@@ -219,6 +222,15 @@ def expand_embedded_tnds(root: Element, *, xml_text: bool = False, copy: bool = 
             continue  # nothing to expand below an Item
         work.extend(e.elements())
     return out
+
+
+def _base64(text: str) -> bytes:
+    import binascii
+
+    try:
+        return binascii.a2b_base64("".join(text.split()).encode("ascii"), strict_mode=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError) as e:
+        raise MessageError(f"embedded TNDS (dmtnds+wbxml) in XML is not base64: {e}") from None
 
 
 def embed_tnds(root: Element, *, wbxml_version: int = 0x02) -> Element:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .syncml import Message
+from .syncml import SECRET_NAMES, Message
 from .tnds import MgmtTree, TndsNode
 
 W7 = "org.openmobilealliance/1.0/w7"
@@ -146,7 +146,8 @@ def _check_inbox(tree: MgmtTree, add) -> None:
         if v and v.startswith("./Inbox"):
             target = v[len("./Inbox/"):] if v.startswith("./Inbox/") else ""
             if target not in paths:
-                add("INBOX-REF", "5.5.5", f"{p} = {v!r} names no node of the same TNDS object")
+                shown = "****" if node.name in SECRET_NAMES else repr(v)
+                add("INBOX-REF", "5.5.5", f"{p} = {shown} names no node of the same TNDS object")
 
 
 def validate_message(msg: Message, *, encoded: bytes | None = None, max_size: int | None = None) -> list[Finding]:

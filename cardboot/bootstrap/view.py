@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from ..secret import MASK
 from ..wbxml.codec import Element
-from .syncml import Message
+from .syncml import SECRET_NAMES, TNDS_WBXML, Message
 from .validate import message_objects
 
-SECRET_NAMES = ("AAuthSecret",)
 
 
 def flatten(msg: Message) -> dict[str, str]:
@@ -59,8 +58,12 @@ def mask_secrets(root: Element) -> Element:
             target = e.first("Target")
             uri = target.first("LocURI").text if target is not None and target.first("LocURI") else ""
             data = e.first("Data")
+            meta = e.first("Meta")
+            typ = meta.first("Type") if meta is not None else None
             if data is not None and uri.rsplit("/", 1)[-1] in SECRET_NAMES:
                 data.children = [MASK]
+            elif data is not None and typ is not None and typ.text == TNDS_WBXML and not data.elements():
+                data.children = [MASK]  # an embedded TNDS left undecoded holds the secrets in encoded form
         elif e.tag == "Cred":
             data = e.first("Data")
             if data is not None:
