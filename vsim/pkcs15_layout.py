@@ -24,7 +24,21 @@ def _fid(value, err, key) -> int:
     return int(value, 16)
 
 
-def _find(mf: DF, path: str, err, key: str):
+_OID = re.compile(r"[0-2](\.(0|[1-9][0-9]{0,8}))+")
+
+
+def _oid(value, err, key) -> str | None:
+    """An OBJECT IDENTIFIER in dotted form (X.660: first arc 0..2), or None when not given."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _OID.fullmatch(value) or (value[0] in "01" and int(value.split(".")[1]) > 39):
+        raise err(key, f"{key} = {value!r} is not an object identifier like 2.23.43.9.1")
+    return value
+
+
+def _find(mf: DF, path, err, key: str):
+    if not isinstance(path, str) or not path:
+        raise err(key, f"{key} must be a path like \"3F00/7F50\", not {path!r}")
     node = mf
     for part in path.strip("/").split("/")[1:]:
         if not re.fullmatch(r"[0-9A-Fa-f]{4}", part):
@@ -48,6 +62,8 @@ def apply_pkcs15(doc: dict, mf: DF, pins: dict, by_name: dict[str, int], conditi
     if section is None:
         return
     err = err_at("pkcs15", 0)
+    if not isinstance(section, dict):
+        raise err(None, "pkcs15 must be a table: [pkcs15]")
     df = _find(mf, section.get("df", ""), err, "df")
     if not isinstance(df, DF):
         raise err("df", "df must name a DF or ADF")
@@ -78,6 +94,10 @@ def apply_pkcs15(doc: dict, mf: DF, pins: dict, by_name: dict[str, int], conditi
 
     pin_objects = []
     auth_ids = set()
+    for name in ("pin", "data"):
+        entries = section.get(name, [])
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise err(name, f"pkcs15.{name} must be an array of tables: [[pkcs15.{name}]]")
     for i, p in enumerate(section.get("pin", [])):
         perr = err_at("pkcs15.pin", i)
         card_pin = str(p.get("pin", "")).upper()
@@ -112,8 +132,9 @@ def apply_pkcs15(doc: dict, mf: DF, pins: dict, by_name: dict[str, int], conditi
             raise derr("form", "form must be opaque, oid or external")
         data_objects.append(DataObject(
             label=d.get("label"), private=bool(d.get("private", False)), modifiable=bool(d.get("modifiable", False)),
-            auth_id=auth_id, application_name=d.get("application"), application_oid=d.get("application_oid"),
-            path=Pkcs15Path(fid.to_bytes(2, "big")), form=form, oid=d.get("oid"),
+            auth_id=auth_id, application_name=d.get("application"),
+            application_oid=_oid(d.get("application_oid"), derr, "application_oid"),
+            path=Pkcs15Path(fid.to_bytes(2, "big")), form=form, oid=_oid(d.get("oid"), derr, "oid"),
         ))
         if fid in df.children:
             raise derr("fid", f"duplicate FID {fid:04X} in {df.path_str}")

@@ -33,11 +33,13 @@ from __future__ import annotations
 
 import re
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pyasn1.error import PyAsn1Error
+
 from cardboot.errors import ProfileError
+from cardboot.infile import parse_toml, read_text
 
 from .pkcs15_layout import apply_pkcs15
 from .fs import ALWAYS, DF, EF, MF_FID, NEVER, AccessCondition, Node
@@ -150,19 +152,11 @@ def _raw_select_data(node: Node, entry: dict, ferr) -> None:
 
 def load_profile(name_or_path: str | Path) -> CardProfile:
     path = resolve_profile(name_or_path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise ProfileError(str(path), None, f"cannot read: {e}") from None
-    return parse_profile(text, str(path))
+    return parse_profile(read_text(path, what="card layout", limit=1 << 20), str(path))
 
 
 def parse_profile(text: str, source: str = "<profile>") -> CardProfile:
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        m = re.search(r"line (\d+)", str(e))
-        raise ProfileError(source, int(m.group(1)) if m else None, f"not valid TOML: {e}") from None
+    doc = parse_toml(text, source, "card layout")
     lines = _LineIndex(text)
 
     def err_at(table: str, idx: int):
@@ -184,6 +178,10 @@ def parse_profile(text: str, source: str = "<profile>") -> CardProfile:
 
     pins: dict[int, Pin] = {}
     by_name: dict[str, int] = {}
+    for table in ("pin", "file"):
+        entries = doc.get(table, [])
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise ProfileError(source, lines.line(table, 0), f"{table} must be an array of tables: [[{table}]]")
     for i, entry in enumerate(doc.get("pin", [])):
         perr = err_at("pin", i)
         name = entry.get("name")
@@ -316,5 +314,8 @@ def parse_profile(text: str, source: str = "<profile>") -> CardProfile:
 
     if mf is None:
         raise ProfileError(source, None, "no MF (path = \"3F00\")")
-    apply_pkcs15(doc, mf, pins, by_name, condition, err_at, _hex, _int, _raw_select_data)
+    try:
+        apply_pkcs15(doc, mf, pins, by_name, condition, err_at, _hex, _int, _raw_select_data)
+    except (PyAsn1Error, ValueError, TypeError) as e:  # a value of the wrong type reaching the DER encoder
+        raise ProfileError(source, lines.line("pkcs15", 0), f"[pkcs15] cannot be encoded: {e}") from None
     return CardProfile(source, family, atr, mf, pins, str(card.get("name", "")))

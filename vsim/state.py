@@ -12,11 +12,13 @@ import json
 from pathlib import Path
 
 from cardboot.errors import ProfileError
+from cardboot.infile import load_json
 from cardboot.outfile import remove_stale_temporaries, write_private
 
 from .fs import EF
 
 STATE_VERSION = 1
+MAX_STATE = 8 << 20  # bytes: a card's files as hex, with room to spare
 # Commands after which the card's memory may have changed: UPDATE BINARY/RECORD, VERIFY (counters),
 # CHANGE / DISABLE / ENABLE / UNBLOCK PIN
 MUTATING_INS = frozenset({0xD6, 0xDC, 0x20, 0x24, 0x26, 0x28, 0x2C})
@@ -36,26 +38,58 @@ def dump_state(card) -> dict:
     return {"version": STATE_VERSION, "profile": card.profile.source, "files": files, "pins": pins}
 
 
-def apply_state(card, state: dict, source: str = "state") -> None:
+def apply_state(card, state, source: str = "state") -> None:
+    """Check the whole state against the layout, then apply it (nothing is applied from a bad file)."""
+    def bad(reason: str) -> ProfileError:
+        return ProfileError(source, None, f"state file is damaged: {reason}")
+
+    if not isinstance(state, dict):
+        raise bad(f"a JSON object was expected, not {type(state).__name__}")
     if state.get("version") != STATE_VERSION:
         raise ProfileError(source, None, f"unsupported state version {state.get('version')!r}")
+    files, pins = state.get("files", {}), state.get("pins", {})
+    if not isinstance(files, dict) or not isinstance(pins, dict):
+        raise bad('"files" and "pins" must be JSON objects')
     by_path = {ef.path_str: ef for ef in card.files()}
-    for path, hexdata in state.get("files", {}).items():
+    new_data = []
+    for path, hexdata in files.items():
         ef: EF | None = by_path.get(path)
         if ef is None:
             raise ProfileError(source, None, f"state names file {path}, which the layout does not have")
-        data = bytes.fromhex(hexdata)
+        try:
+            data = bytes.fromhex(hexdata) if isinstance(hexdata, str) else None
+        except ValueError:
+            data = None
+        if data is None:
+            raise bad(f"the data of {path} is not hex")
         if len(data) != ef.size:
             raise ProfileError(source, None, f"state for {path} has {len(data)} bytes, the file has {ef.size}")
-        ef.data[:] = data
-    for ref_hex, p in state.get("pins", {}).items():
-        pin = card.pins.get(int(ref_hex, 16))
+        new_data.append((ef, data))
+    new_pins = []
+    for ref_hex, p in pins.items():
+        try:
+            pin = card.pins.get(int(ref_hex, 16))
+        except (ValueError, TypeError):
+            raise bad(f"PIN key {ref_hex!r} is not hex") from None
         if pin is None:
             raise ProfileError(source, None, f"state names PIN {ref_hex}, which the layout does not have")
-        pin.value = bytes.fromhex(p["value"])
-        pin.retries = int(p["retries"])
-        pin.puk_retries = int(p["puk_retries"])
-        pin.enabled = bool(p["enabled"])
+        if not isinstance(p, dict):
+            raise bad(f"PIN {ref_hex} must be a JSON object")
+        try:
+            value = bytes.fromhex(p["value"])
+        except (KeyError, TypeError, ValueError):
+            raise bad(f"PIN {ref_hex}: value is not hex") from None
+        retries, puk_retries, enabled = p.get("retries"), p.get("puk_retries"), p.get("enabled")
+        for name, n, top in (("retries", retries, pin.max_retries), ("puk_retries", puk_retries, pin.puk_max_retries)):
+            if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= top:
+                raise bad(f"PIN {ref_hex}: {name} must be an integer 0..{top}, not {n!r}")
+        if not isinstance(enabled, bool) or not 1 <= len(value) <= 8:
+            raise bad(f"PIN {ref_hex}: enabled must be true/false and the value 1..8 bytes")
+        new_pins.append((pin, (value, retries, puk_retries, enabled)))
+    for ef, data in new_data:
+        ef.data[:] = data
+    for pin, (value, retries, puk_retries, enabled) in new_pins:
+        pin.value, pin.retries, pin.puk_retries, pin.enabled = value, retries, puk_retries, enabled
 
 
 def save_state(card, path: str | Path) -> None:
@@ -67,18 +101,9 @@ def load_state(card, path: str | Path) -> bool:
     """Apply the saved state if the file exists; False when there is none yet."""
     path = Path(path)
     remove_stale_temporaries(path)  # a killed run's temporary copies hold PIN / ADM values
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
+    if not path.exists():
         return False
-    try:
-        state = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ProfileError(str(path), e.lineno, f"state file is not valid JSON: {e.msg}") from None
-    try:
-        apply_state(card, state, str(path))
-    except (KeyError, ValueError, TypeError) as e:
-        raise ProfileError(str(path), None, f"state file is damaged: {type(e).__name__} {e}") from None
+    apply_state(card, load_json(path, what="state file", limit=MAX_STATE), str(path))
     return True
 
 

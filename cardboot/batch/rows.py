@@ -80,14 +80,13 @@ def load_batch(csv_path: str | Path, template: str) -> Batch:
     """Read and check the whole CSV; raise :class:`CsvError` listing every problem, or return the rows
     with their encoded messages."""
     src = str(csv_path)
-    path = Path(csv_path)
     try:
-        size = path.stat().st_size
+        with open(csv_path, "rb") as f:
+            raw = f.read(MAX_CSV + 1)  # bounded before it is read whole, whatever the file is
     except OSError as e:
         raise CsvError(src, [(None, None, f"cannot read: {e.strerror}")]) from None
-    if size > MAX_CSV:
-        raise CsvError(src, [(None, None, f"{size} bytes is more than the {MAX_CSV}-byte limit for a batch CSV")])
-    raw = path.read_bytes()
+    if len(raw) > MAX_CSV:
+        raise CsvError(src, [(None, None, f"more than the {MAX_CSV}-byte limit for a batch CSV")])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:

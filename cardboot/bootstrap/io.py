@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import MessageError, UsageError
+from ..errors import MessageError
 from ..wbxml import codec
 from ..wbxml.codec import Element
 from ..wbxml.xml import element_from_xml, parse_xml
-from .syncml import Message, element_to_message
+from ..infile import read_bounded
+from .syncml import ElementBudget, Message, element_to_message
 
 
 @dataclass
@@ -31,12 +32,13 @@ def load_message_bytes(data: bytes, where: str = "message") -> LoadedMessage:
             raise MessageError(f"{where}: empty (all bytes FF, D.4.3)")
         raise MessageError(f"{where}: neither WBXML 1.1-1.3 nor XML (first byte {data[:1].hex() or 'none'})")
     doc = codec.decode(data, where=where, trailing="padding")
-    return LoadedMessage(element_to_message(doc.root), doc.root, bytes(data[: doc.end]), doc.version)
+    message = element_to_message(doc.root, ElementBudget(used=doc.elements))
+    return LoadedMessage(message, doc.root, bytes(data[: doc.end]), doc.version)
+
+
+MAX_MESSAGE_FILE = 1 << 20  # the WBXML and XML decoders' own limit
 
 
 def load_message_file(path: str | Path) -> LoadedMessage:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as e:
-        raise UsageError(f"cannot read {path}: {e.strerror}") from None
+    data = read_bounded(path, what="message", limit=MAX_MESSAGE_FILE)
     return load_message_bytes(data, str(path))

@@ -126,8 +126,32 @@ def _uri(e: Element | None) -> str | None:
     return None if e is None else _text(e.first("LocURI"))
 
 
-def element_to_message(root: Element) -> Message:
-    """Read a SyncML element tree; embedded WBXML TNDS objects are decoded into :class:`MgmtTree`."""
+class ElementBudget:
+    """How many more elements may be decoded for one message: the WBXML decoder's element limit holds for
+    the message as a whole, its embedded TNDS documents included, not for each document alone."""
+
+    def __init__(self, total: int = codec.MAX_ELEMENTS, used: int = 0):
+        self.total = total
+        self.left = total - used
+
+    def decode(self, raw: bytes, where: str) -> codec.Document:
+        if self.left <= 0:
+            raise WbxmlError("WBXML", f"the message holds more than {self.total} elements", None, where)
+        try:
+            doc = codec.decode(raw, where=where, max_elements=self.left)
+        except WbxmlError as e:
+            if e.reason == f"more than {self.left} elements":
+                raise WbxmlError("WBXML", f"more than {self.total} elements in the message, its embedded TNDS "
+                                 "documents together", e.offset, where) from None
+            raise
+        self.left -= doc.elements
+        return doc
+
+
+def element_to_message(root: Element, budget: ElementBudget | None = None) -> Message:
+    """Read a SyncML element tree; embedded WBXML TNDS objects are decoded into :class:`MgmtTree` within
+    ``budget`` (by default the decoder's element limit for the embedded documents together)."""
+    budget = budget or ElementBudget()
     if root.tag != "SyncML":
         raise MessageError(f"root element is <{root.tag}>, not <SyncML>")
     hdr = root.first("SyncHdr")
@@ -155,13 +179,13 @@ def element_to_message(root: Element) -> Message:
                         _text(meta.first("Format")) if meta else None, _text(meta.first("Type")) if meta else None)
             data = it.first("Data")
             if data is not None:
-                item.data = _item_data(data, item.type, item.target)
+                item.data = _item_data(data, item.type, item.target, budget)
             command.items.append(item)
         msg.commands.append(command)
     return msg
 
 
-def _item_data(data: Element, mime: str | None, target: str | None):
+def _item_data(data: Element, mime: str | None, target: str | None, budget: ElementBudget):
     kids = data.elements()
     if kids:
         if kids[0].tag == "MgmtTree":
@@ -169,11 +193,7 @@ def _item_data(data: Element, mime: str | None, target: str | None):
         raise MessageError(f"Item {target}: <Data> holds <{kids[0].tag}>, expected text or a TNDS <MgmtTree>")
     raw = [c for c in data.children if isinstance(c, bytes)]
     if mime == TNDS_WBXML and raw:
-        try:
-            doc = codec.decode(b"".join(raw), where=f"embedded TNDS in {target}")
-        except WbxmlError:
-            raise
-        return element_to_tree(doc.root)
+        return element_to_tree(budget.decode(b"".join(raw), f"embedded TNDS in {target}").root)
     if mime == TNDS_XML:
         from ..wbxml.xml import element_from_xml, parse_xml
 
@@ -195,12 +215,14 @@ def tnds_xml_text(tree_element: Element) -> str:
     return etree.tostring(element_to_xml(tree_element), encoding="unicode")
 
 
-def expand_embedded_tnds(root: Element, *, xml_text: bool = False, copy: bool = True) -> Element:
+def expand_embedded_tnds(root: Element, *, xml_text: bool = False, copy: bool = True,
+                         budget: ElementBudget | None = None) -> Element:
     """A copy of a SyncML element tree with every embedded WBXML TNDS (opaque Data under Meta Type
     application/vnd.syncml.dmtnds+wbxml) decoded into XML elements and the Type rewritten to +xml —
     the form ``wbxml2xml`` prints. ``xml_text=True`` also turns TNDS carried as XML text (+xml) into
     elements, for ``cardboot message decode``. ``copy=False`` changes ``root`` itself."""
     out = root.copy() if copy else root
+    budget = budget or ElementBudget()
     work = [out]
     while work:
         e = work.pop()
@@ -213,7 +235,7 @@ def expand_embedded_tnds(root: Element, *, xml_text: bool = False, copy: bool = 
                 if not raw and data.text and not data.elements():
                     raw = _base64(data.text)  # the XML form carries the embedded WBXML as base64
                 if raw:
-                    data.children = [codec.decode(raw, where="embedded TNDS").root]
+                    data.children = [budget.decode(raw, "embedded TNDS").root]
                     typ.children = [TNDS_XML]
             elif xml_text and typ is not None and typ.text == TNDS_XML and data is not None and not data.elements():
                 from ..wbxml.xml import element_from_xml, parse_xml

@@ -13,11 +13,11 @@ int / bool); a table with a ``value`` key is a leaf with properties (``format``,
 from __future__ import annotations
 
 import string
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import MessageError, ProfileError
+from .. import infile
 from .tnds import FORMATS, TndsNode
 
 SECRET_LEAVES = frozenset({"AAuthSecret"})
@@ -65,12 +65,8 @@ def resolve_template(name_or_path: str | Path) -> Path:
 
 
 def load_toml(path: str | Path, what: str) -> dict:
-    try:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as e:
-        raise ProfileError(str(path), None, f"cannot read {what}: {e.strerror}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ProfileError(str(path), None, f"{what} is not valid TOML: {e}") from None
+    """A template or variables file: bounded, UTF-8, TOML, nesting bounded (``cardboot.infile``)."""
+    return infile.load_toml(path, what=what)
 
 
 class _Filler:
@@ -96,8 +92,26 @@ class _Filler:
             if name not in self.vars:
                 raise MessageError(f"{self.source}: {where}: variable {name!r} is not set")
             self.used.add(name)
-            out.append(self.vars[name])
-        return "".join(out)
+            value_text = self.vars[name]
+            bad = next((i for i, ch in enumerate(value_text) if not _xml_char(ch)), None)
+            if bad is not None:
+                raise MessageError(f"variable {name!r}: character U+{ord(value_text[bad]):04X} at position {bad} "
+                                   "cannot travel in a bootstrap message (XML 1.0 Char; the same rule for every "
+                                   "carrier)")
+            out.append(value_text)
+        text = "".join(out)
+        bad = next((i for i, ch in enumerate(text) if not _xml_char(ch)), None)
+        if bad is not None:
+            raise MessageError(f"{self.source}: {where}: character U+{ord(text[bad]):04X} at position {bad} cannot "
+                               "travel in a bootstrap message (XML 1.0 Char; the same rule for every carrier)")
+        return text
+
+
+def _xml_char(ch: str) -> bool:
+    """XML 1.0 Char production: what a value may hold so that the plain, tnds-xml and tnds-wbxml carriers
+    (and libwbxml's XML side) all carry it alike."""
+    c = ord(ch)
+    return c in (0x9, 0xA, 0xD) or 0x20 <= c <= 0xD7FF or 0xE000 <= c <= 0xFFFD or 0x10000 <= c <= 0x10FFFF
 
 
 def _check_name(name: str, source: str, where: str) -> None:

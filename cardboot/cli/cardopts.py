@@ -16,6 +16,7 @@ from ..errors import UsageError
 from ..provision.access import Secrets
 from ..secret import Secret
 from ..transport.base import Transport
+from ..infile import read_bounded
 
 
 def add_card_options(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +42,9 @@ def add_secret_options(parser: argparse.ArgumentParser) -> None:
                    help="VERIFY even when one wrong value would block the PIN, or the card hides the count")
 
 
+MAX_SECRET_FILE = 4096  # a PIN or key file: its first line, and a bound before reading
+
+
 def secret_option(args, kind: str) -> Secret | None:
     env, file, prompt = (getattr(args, f"{kind}_env", None), getattr(args, f"{kind}_file", None),
                          getattr(args, f"{kind}_prompt", False))
@@ -50,10 +54,11 @@ def secret_option(args, kind: str) -> Secret | None:
             raise UsageError(f"environment variable {env} (--{kind}-env) is not set")
         return Secret(value.strip())
     if file:
+        raw = read_bounded(file, what=f"--{kind}-file", limit=MAX_SECRET_FILE)
         try:
-            text = Path(file).read_text(encoding="utf-8").splitlines()
-        except OSError as e:
-            raise UsageError(f"cannot read --{kind}-file {file}: {e.strerror}") from None
+            text = raw.decode("utf-8").splitlines()
+        except UnicodeDecodeError:
+            raise UsageError(f"--{kind}-file {file} is not UTF-8 text") from None  # no offset: it is a secret
         if not text or not text[0].strip():
             raise UsageError(f"--{kind}-file {file} is empty")
         return Secret(text[0].strip())

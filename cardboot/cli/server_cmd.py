@@ -7,6 +7,7 @@ import os
 import sys
 
 from ..errors import UsageError
+from ..infile import read_bounded
 
 
 def add_parser(sub) -> None:
@@ -59,13 +60,8 @@ def add_parser(sub) -> None:
 
 
 def _read(path: str | None) -> bytes | None:
-    if path is None:
-        return None
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError as e:
-        raise UsageError(f"cannot read {path}: {e.strerror}") from None
+    """A PEM certificate or key file, bounded."""
+    return None if path is None else read_bounded(path, what="PEM file", limit=1 << 20)
 
 
 def run_server(args) -> int:

@@ -98,6 +98,7 @@ class Document:
     language: Language = SYNCML12
     charset: int = UTF8
     end: int = 0  # offset just after the root element's last byte
+    elements: int = 0  # how many elements the document holds (for a budget across embedded documents)
 
 
 # --- decoding ------------------------------------------------------------------------------------------
@@ -289,6 +290,8 @@ def decode(data: bytes, *, where: str = "", trailing: str = "error", max_depth: 
             elif tok in (LITERAL, LITERAL_C):
                 element = Element(_table_string(table, r.mb("literal tag name"), encoding, r, at), ns)
                 count += 1
+                if count > max_elements:
+                    raise r.fail(f"more than {max_elements} elements", at)
                 if stack:
                     stack[-1].children.append(element)
                 elif root is None:
@@ -322,7 +325,7 @@ def decode(data: bytes, *, where: str = "", trailing: str = "error", max_depth: 
         rest = buf[end:]
         if trailing == "error" or rest.strip(b"\x00\xff"):
             raise r.fail(f"{n - end} bytes after the root element", end)
-    return Document(root, version, lang, charset, end)
+    return Document(root, version, lang, charset, end, count)
 
 
 # --- encoding ------------------------------------------------------------------------------------------
