@@ -73,7 +73,7 @@ class Batch:
 
 def normalize_iccid(value: str) -> str | None:
     v = value.strip().upper().rstrip("F")
-    return v if v.isdigit() and 18 <= len(v) <= 20 else None
+    return v if v.isascii() and v.isdigit() and 18 <= len(v) <= 20 else None  # "٣" is a digit to Python
 
 
 def load_batch(csv_path: str | Path, template: str) -> Batch:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..wbxml import codec
 from .syncml import SECRET_NAMES, Message
 from .tnds import MgmtTree, TndsNode
 
@@ -150,6 +151,30 @@ def _check_inbox(tree: MgmtTree, add) -> None:
                 add("INBOX-REF", "5.5.5", f"{p} = {shown} names no node of the same TNDS object")
 
 
+MAX_TREE_DEPTH = 24  # TNDS nodes inside each other: DMAcc needs 5; the WBXML decoder nests 64 elements deep
+
+
+def _check_tree_shape(tree: MgmtTree, add) -> None:
+    """Every node name is one URI segment (OMA DM TND 1.2 6.1: no '/', not '.' or '..', not empty, no
+    control characters), the tree is not deeper than MAX_TREE_DEPTH, and b64 leaves hold base64."""
+    import binascii
+
+    for p, node in tree.walk():
+        name = node.name
+        if not name or "/" in name or name in (".", "..") or any(ord(c) < 0x20 for c in name):
+            add("TNDS-NODENAME", "TND 1.2", f"node name {name!r} (at {p!r}) is not a single URI segment")
+        depth = p.count("/") + 1
+        if depth > MAX_TREE_DEPTH:
+            add("TNDS-DEPTH", "TND 1.2", f"{p.rsplit('/', 1)[0]}: nodes nested deeper than {MAX_TREE_DEPTH}")
+            return
+        if node.format == "b64" and node.value is not None:
+            try:
+                binascii.a2b_base64(node.value.encode("ascii"), strict_mode=True)
+            except (binascii.Error, UnicodeEncodeError, ValueError):
+                shown = "****" if node.name in SECRET_NAMES or node.secret else repr(node.value[:40])
+                add("TNDS-B64", "TND 1.2", f"{p} is marked b64 but {shown} is not base64")
+
+
 def validate_message(msg: Message, *, encoded: bytes | None = None, max_size: int | None = None) -> list[Finding]:
     findings: list[Finding] = []
 
@@ -180,10 +205,14 @@ def validate_message(msg: Message, *, encoded: bytes | None = None, max_size: in
         if node.ddf_name == BOOTCFG:
             _check_bootcfg(loc, node, add)
     for _c, _i, tree in msg.trees():
+        _check_tree_shape(tree, add)
         _check_inbox(tree, add)
     if encoded is not None:
         if not encoded or encoded[0] not in (0x01, 0x02, 0x03):
             add("WBXML-VERSION", "5.5.4", "the message is not WBXML 1.1, 1.2 or 1.3")
         if max_size is not None and len(encoded) > max_size:
             add("SIZE", "D.4.3", f"encoded message of {len(encoded)} bytes does not fit the {max_size}-byte EF")
+        elif len(encoded) > codec.MAX_SIZE:
+            add("SIZE", "D.4.3", f"encoded message of {len(encoded)} bytes is more than the {codec.MAX_SIZE} bytes "
+                "cardboot decodes (and far more than any EF DM_Bootstrap)")
     return findings

@@ -53,10 +53,21 @@ def add_parser(sub) -> None:
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
 
-def _ledger(args, batch: str):
+def _ledger(args, batch: str, *, existing: bool = False):
+    """The batch's ledger. ``existing``: for status and report, which must not create one for a typo."""
     from ..batch.ledger import Ledger, default_url
 
-    return Ledger(args.db or os.environ.get("CARDBOOT_LEDGER") or default_url(batch))
+    url = args.db or os.environ.get("CARDBOOT_LEDGER") or default_url(batch)
+    if existing and url == default_url(batch) and not os.path.exists(f"{batch}.ledger.sqlite"):
+        raise UsageError(f"no ledger for batch {batch!r} here ({batch}.ledger.sqlite); give --db for another one")
+    return Ledger(url)
+
+
+def _known_batch(ledger, batch: str) -> dict[str, int]:
+    counts = ledger.counts(batch)
+    if not any(counts.values()):
+        raise UsageError(f"the ledger holds no batch {batch!r}")
+    return counts
 
 
 def _batch_name(args) -> str:
@@ -227,8 +238,7 @@ def _console():
 
 
 def run_status(args) -> int:
-    ledger = _ledger(args, args.batch)
-    counts = ledger.counts(args.batch)
+    counts = _known_batch(_ledger(args, args.batch, existing=True), args.batch)
     if args.json:
         print(json.dumps(counts))
     else:
@@ -237,7 +247,9 @@ def run_status(args) -> int:
 
 
 def run_report(args) -> int:
-    rows = _ledger(args, args.batch).report(args.batch)
+    ledger = _ledger(args, args.batch, existing=True)
+    _known_batch(ledger, args.batch)
+    rows = ledger.report(args.batch)
     if args.format == "json":
         print(json.dumps(rows, indent=2))
         return 0

@@ -97,6 +97,8 @@ def run_init_pki(args) -> int:
 def run_add(args) -> int:
     from ..bootstrap.builder import build_message, encode_message
     from ..bootstrap.io import load_message_file
+    from ..bootstrap.validate import validate_message
+    from ..errors import MessageError
     from ..bootstrap.template import load_bootstrap
     from ..server.dhcp import check_uri
     from ..server.store import DeviceStore
@@ -110,6 +112,10 @@ def run_add(args) -> int:
     if args.message:
         loaded = load_message_file(args.message)
         message = loaded.wbxml or encode_message(loaded.message)
+        findings = validate_message(loaded.message, encoded=message)
+        if findings:
+            raise MessageError(f"refusing to store an invalid message for {args.serial}: "
+                               + "; ".join(str(f) for f in findings))
     elif args.template:
         if not args.vars:
             raise UsageError("--template needs --vars")
