@@ -109,13 +109,17 @@ class SecurityStatusError(SecurityError, StatusWordError):
     """The card refused a command because an access condition is not fulfilled (6982 / 9804)."""
 
 
+def tries_left(n: int) -> str:
+    return f"{n} try left" if n == 1 else f"{n} tries left"
+
+
 class WrongPinError(SecurityError):
     """A VERIFY was refused; ``retries_left`` tries remain."""
 
     def __init__(self, pin_name: str, retries_left: int | None):
         self.pin_name = pin_name
         self.retries_left = retries_left
-        left = f"{retries_left} tries left" if retries_left is not None else "the card does not say how many tries are left"
+        left = tries_left(retries_left) if retries_left is not None else "the card does not say how many tries are left"
         super().__init__(f"wrong {pin_name}: {left}")
 
 

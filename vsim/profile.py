@@ -255,7 +255,10 @@ def parse_profile(text: str, source: str = "<profile>") -> CardProfile:
                 node.aid = _hex(entry.get("aid", ""), ferr, "aid")
                 if not 5 <= len(node.aid) <= 16:
                     raise ferr("aid", "an ADF needs an AID of 5..16 bytes")
-            for pname in entry.get("pins", []):
+            pin_names = entry.get("pins", [])
+            if not isinstance(pin_names, list):
+                raise ferr("pins", f"pins must be a list of PIN names like [\"PIN1\", \"ADM1\"], not {pin_names!r}")
+            for pname in pin_names:
                 if str(pname).upper() not in by_name:
                     raise ferr("pins", f"pins names {pname!r}, which is no PIN of this card")
                 node.pin_refs.append(by_name[str(pname).upper()])

@@ -26,7 +26,8 @@ def pin_block(pin: Secret, name: str) -> bytes:
         except (UnicodeDecodeError, ValueError):
             raise UsageError(f"{name}: a 16-character value must be hex digits (****)") from None
     if not 1 <= len(raw) <= PIN_BLOCK_LEN:
-        raise UsageError(f"{name}: value must be 1 to 8 characters or 16 hex digits, got {len(raw)} (****)")
+        raise UsageError(f"{name}: value must be 1 to 8 bytes (ASCII digits or characters) or 16 hex digits, "
+                         f"got {len(raw)} bytes (****)")
     return raw.ljust(PIN_BLOCK_LEN, b"\xff")
 
 

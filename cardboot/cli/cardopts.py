@@ -52,6 +52,8 @@ def secret_option(args, kind: str) -> Secret | None:
         value = os.environ.get(env)
         if value is None:
             raise UsageError(f"environment variable {env} (--{kind}-env) is not set")
+        if not value.strip():
+            raise UsageError(f"environment variable {env} (--{kind}-env) is empty")
         return Secret(value.strip())
     if file:
         raw = read_bounded(file, what=f"--{kind}-file", limit=MAX_SECRET_FILE)

@@ -44,7 +44,13 @@ def _run_tui(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    end = argv.index("--") if "--" in argv else len(argv)
+    debug = "--debug" in argv[:end]  # accepted before or after the subcommand
+    if debug:
+        argv = [a for a in argv[:end] if a != "--debug"] + argv[end:]
     args = parser.parse_args(argv)
+    args.debug = debug
     if not getattr(args, "func", None):
         parser.print_help()
         return ExitCode.USAGE

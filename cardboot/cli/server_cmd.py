@@ -106,8 +106,10 @@ def run_add(args) -> int:
     code = None
     if args.activation_code_env:
         code = os.environ.get(args.activation_code_env)
-        if not code:
+        if code is None:
             raise UsageError(f"environment variable {args.activation_code_env} is not set")
+        if not code:
+            raise UsageError(f"environment variable {args.activation_code_env} is empty")
     message = None
     if args.message:
         loaded = load_message_file(args.message)

@@ -18,7 +18,7 @@ from ..bootstrap.syncml import expand_embedded_tnds
 from ..bootstrap.view import mask_secrets, summary
 from ..card import connect_card
 from ..card.path import path_str
-from ..errors import CardbootError, CardRemovedError, PinBlockedError, PinRetryGuardError, TransportError
+from ..errors import CardbootError, CardRemovedError, PinBlockedError, PinRetryGuardError, TransportError, tries_left
 from ..pkcs15.locate import locate_bootstrap
 from ..provision.access import Secrets, pin_overview, secret_key
 from ..provision.inspect import CardReport, inspect_card
@@ -215,7 +215,7 @@ class CardbootApp(App):
         if pins:
             node = tree.root.add("PINs", data="tries left, read without spending one", expand=True)
             for name, ref, left in pins:
-                text = {None: "the card does not say", -1: "verified", 0: "BLOCKED"}.get(left, f"{left} tries left")
+                text = {None: "the card does not say", -1: "verified", 0: "BLOCKED"}.get(left, tries_left(left))
                 node.add_leaf(f"{name} (ref {ref:02X}): {text}", data=f"{name}, key reference {ref:02X}: {text}")
         tree.root.expand()
         b = report.bootstrap

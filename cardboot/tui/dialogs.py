@@ -7,6 +7,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from ..errors import tries_left
+
 
 class SecretDialog(ModalScreen):
     """Ask for a PIN or ADM key. Dismisses with the typed value (str) or None."""
@@ -32,7 +34,7 @@ class SecretDialog(ModalScreen):
         elif self.retries <= 1:
             left = f"{self.retries} try left: a wrong value would block it, so cardboot refuses to VERIFY"
         else:
-            left = f"{self.retries} tries left"
+            left = tries_left(self.retries)
         with Vertical():
             yield Label(f"{self.what} for {self.purpose}")
             yield Static(left, id="retries")

@@ -40,7 +40,8 @@ def parse_xml(data: bytes | str, *, where: str = "", max_size: int = MAX_XML) ->
         root = etree.fromstring(raw, _parser())
     except etree.XMLSyntaxError as e:
         line = getattr(e, "lineno", None)
-        raise XmlError("XML", f"{e.msg} (line {line})" if line else str(e), None, where) from None
+        reason = " ".join(str(e.msg or e).split())  # libxml2 messages may span lines: one line here
+        raise XmlError("XML", f"{reason} (line {line})" if line else reason, None, where) from None
     if root is None:
         raise XmlError("XML", "empty document", None, where)
     docinfo = root.getroottree().docinfo
