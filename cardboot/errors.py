@@ -187,6 +187,13 @@ class ProfileError(CardbootError):
         super().__init__(f"{where}: {reason}")
 
 
+class BenchmarkError(CardbootError):
+    """A benchmark could not run to its end (its server, pcscd or load generator failed): one line naming
+    the benchmark and what failed, exit 3 like other trouble with what cardboot talks to."""
+
+    exit_code = ExitCode.CARD_IO
+
+
 class ObjectNotFoundError(CardbootError):
     """The card's PKCS#15 directories list no such data object (exit 5: the card's content is not what
     the operation needs)."""

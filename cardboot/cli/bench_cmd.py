@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from ..errors import BenchmarkError, CardbootError
+
 from ..bench.read_bootstrap import bench_read_bootstrap
 
 BENCHES = ("read", "provision", "wbxml", "pcsc", "batch", "server")
@@ -55,19 +57,32 @@ def _print_wbxml(size: int, results) -> None:
         print(f"{r.operation:<22} {r.implementation:<22} {r.us:>9} {ratio:>10}")
 
 
+def _guarded(name: str, fn, *a, **kw):
+    """Run one benchmark; anything but cardboot's own typed errors becomes a one-line BenchmarkError."""
+    from vsim.pcscd import PcscdUnavailable
+
+    try:
+        return fn(*a, **kw)
+    except (CardbootError, PcscdUnavailable):
+        raise  # typed already, or "skipped" for want of a PC/SC stack
+    except Exception as e:  # noqa: BLE001 - httpx, sockets, subprocesses: report, do not dump
+        text = " ".join(str(e).split())[:200]
+        raise BenchmarkError(f"benchmark {name} failed: {type(e).__name__}: {text}") from None
+
+
 def run(args) -> int:
     names = args.names or list(BENCHES)
     out: dict = {}
     if "read" in names:
-        out["read_bootstrap"] = bench_read_bootstrap(max(1, args.rounds))
+        out["read_bootstrap"] = _guarded("read", bench_read_bootstrap, max(1, args.rounds))
     if "provision" in names:
         from ..bench.provision import bench_provision
 
-        out["provision"] = bench_provision()
+        out["provision"] = _guarded("provision", bench_provision)
     if "wbxml" in names:
         from ..bench.wbxml_codec import bench_wbxml
 
-        size, out["wbxml_codec"] = bench_wbxml(max(1, args.rounds))
+        size, out["wbxml_codec"] = _guarded("wbxml", bench_wbxml, max(1, args.rounds))
         out["wbxml_message_bytes"] = size
     if "pcsc" in names:
         from vsim.pcscd import PcscdUnavailable
@@ -77,9 +92,9 @@ def run(args) -> int:
         from ..bench.provision import bench_pcsc_write
 
         try:
-            out["pcsc_roundtrip"] = bench_pcsc_roundtrip(rounds=max(1, args.rounds) * 5,
-                                                         slow_rounds=max(1, min(40, args.rounds)))
-            out["pcsc_write"] = bench_pcsc_write(rounds=max(3, min(50, args.rounds // 10)))
+            out["pcsc_roundtrip"] = _guarded("pcsc", bench_pcsc_roundtrip, rounds=max(1, args.rounds) * 5,
+                                             slow_rounds=max(1, min(40, args.rounds)))
+            out["pcsc_write"] = _guarded("pcsc", bench_pcsc_write, rounds=max(3, min(50, args.rounds // 10)))
         except PcscdUnavailable as e:
             out["pcsc_roundtrip_skipped"] = str(e)
     if "batch" in names:
@@ -88,13 +103,13 @@ def run(args) -> int:
         from ..bench.batch import bench_batch
 
         try:
-            out["batch"] = bench_batch()
+            out["batch"] = _guarded("batch", bench_batch)
         except PcscdUnavailable as e:
             out["batch_skipped"] = str(e)
     if "server" in names:
         from ..bench.server import bench_server
 
-        out["server"] = bench_server()
+        out["server"] = _guarded("server", bench_server)
     if args.json:
         print(json.dumps({k: (v if isinstance(v, (str, int)) else [r.as_dict() for r in v]) for k, v in out.items()},
                          indent=2))
