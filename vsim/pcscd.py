@@ -92,6 +92,7 @@ class PcscdService:
         return self.proc is not None
 
     def ensure(self, timeout: float = 15.0) -> list[str]:
+        stop_stray_pcscd()  # a private pcscd of a killed run: gone before anything looks at the readers
         current = readers()
         if current is not None:
             vp = [r for r in current if r.startswith(READER_PREFIX)]
@@ -126,7 +127,7 @@ class PcscdService:
             Path(self.confdir, f"vpcd-{k}").write_text(reader_conf(self.port + 2 * k, entry_lib, name))
         self._log = open(self.log_path or os.devnull, "ab")
         self.proc = subprocess.Popen([exe, "-f", "-c", self.confdir], stdout=self._log, stderr=self._log,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent(os.getpid()))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -174,6 +175,23 @@ def served_card(profile: str, reader: str, port: int = 35963, extra: tuple[str, 
         wait_for(lambda: not card_present(reader), 5)
 
 
+def _die_with_parent(parent: int):
+    """For Popen's preexec_fn: the child gets SIGTERM when its parent dies, even by SIGKILL
+    (prctl PR_SET_PDEATHSIG, Linux), so a killed `batch run --vsim-slots` takes its pcscd with it."""
+    import ctypes
+    import signal
+
+    def set_pdeathsig() -> None:
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):
+            return  # not Linux: stop_stray_pcscd on the next start remains
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(0)
+
+    return set_pdeathsig
+
+
 def stop_stray_pcscd() -> int:
     """Stop pcscd processes that a vsim PcscdService started (their config folder is a vsim-pcscd-*
     temporary) and whose owner process is gone (kill -9). A pcscd whose owner lives is left alone.
@@ -200,9 +218,10 @@ def stop_stray_pcscd() -> int:
                 continue  # its owner is alive: not a stray
             try:
                 os.kill(int(entry.name), signal.SIGTERM)
-                stopped.append(int(entry.name))
+                stopped.append((int(entry.name), Path(conf).parent))
             except ProcessLookupError:
                 pass
-    for pid in stopped:
+    for pid, workdir in stopped:
         wait_for(lambda pid=pid: not Path(f"/proc/{pid}").exists(), 5)
+        shutil.rmtree(workdir, ignore_errors=True)  # its reader.conf.d and driver copies
     return len(stopped)

@@ -46,9 +46,11 @@ def run_list(args) -> int:
 def run_serve(args) -> int:
     import vsim
     from vsim.faults import FaultPlan
+    from vsim.pcscd import stop_stray_pcscd
     from vsim.state import StateKeeper, load_state
     from vsim.vpcd import VpcdCard
 
+    stop_stray_pcscd()  # a killed batch run's private pcscd would take the vpcd connection
     profiles = args.profile or ["uicc"]
     states = args.state or []
     if len(states) > len(profiles):

@@ -44,6 +44,28 @@ def test_fifty_cards_over_four_readers(make_csv, tmp_path, no_running_pcscd):  #
     assert PLANTED.encode() not in text and PLANTED not in out.stdout + out.stderr
 
 
+def _private_pcscds(owner: int) -> list[int]:
+    """pcscd processes a vsim PcscdService of process ``owner`` started (their config is vsim-pcscd-*)."""
+    from pathlib import Path
+
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes().split(b"\x00")
+        except OSError:
+            continue
+        conf = next((c for c in cmd if b"vsim-pcscd-" in c), None)
+        if cmd and cmd[0].endswith(b"pcscd") and conf is not None:
+            try:
+                if int(Path(conf.decode()).parent.joinpath("owner").read_text()) == owner:
+                    out.append(int(entry.name))
+            except (OSError, ValueError):
+                pass
+    return out
+
+
 def test_sigkill_then_resume(make_csv, tmp_path, no_running_pcscd):  # noqa: F811
     csv_path = make_csv(40)
     db = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
@@ -66,9 +88,10 @@ def test_sigkill_then_resume(make_csv, tmp_path, no_running_pcscd):  # noqa: F81
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    from vsim.pcscd import stop_stray_pcscd
+    from vsim.vpcd import wait_for
 
-    stop_stray_pcscd()  # the killed runner's pcscd outlives it
+    # its private pcscd dies with it (PR_SET_PDEATHSIG), not only when the next run notices (issue 19 item 14)
+    assert wait_for(lambda: not _private_pcscds(proc.pid), 10), _private_pcscds(proc.pid)
 
     first = {r["iccid"]: r for r in json.loads(cardboot("batch", "report", "--batch", "kill", "--db", db,
                                                          "--format", "json").stdout)}
