@@ -76,7 +76,9 @@ def bench_server(total: int = 2000, concurrency: int = 100) -> list[ServerBenchR
                                  str(pki / "server-key.pem"), "--client-ca", str(pki / "ca.pem"), "--owner-cert",
                                  str(pki / "owner.pem"), "--owner-key", str(pki / "owner-key.pem"),
                                  "--voucher-signer-cert", str(pki / "voucher-signer.pem"), "--voucher-signer-key",
-                                 str(pki / "voucher-signer-key.pem"), "--port", str(port)],
+                                 str(pki / "voucher-signer-key.pem"), "--port", str(port),
+                                 # the load generator is one client address opening 100 connections
+                                 "--max-connections-per-client", "256"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             ctx = ssl.create_default_context(cafile=str(pki / "ca.pem"))

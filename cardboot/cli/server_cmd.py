@@ -27,6 +27,10 @@ def add_parser(sub) -> None:
     r.add_argument("--host", default="127.0.0.1")
     r.add_argument("--port", type=int, default=8443)
     r.add_argument("--insecure", action="store_true", help="plain HTTP, for local tests only")
+    r.add_argument("--max-connections-per-client", type=int, default=None, metavar="N",
+                   help="open connections one client address may hold (default 32; the next gets 503)")
+    r.add_argument("--header-timeout", type=float, default=None, metavar="S",
+                   help="seconds a connection has to deliver complete request headers (default 5)")
     r.set_defaults(func=run_server)
 
     i = ssub.add_parser("init-pki", help="a development PKI: CA, server, owner, voucher signer, device certificates")
@@ -68,7 +72,7 @@ def run_server(args) -> int:
     import uvicorn
 
     from ..server.app import BootstrapServer
-    from ..server.run import make_config, peer_cert
+    from ..server.run import connection_state, make_config, peer_cert
     from ..server.store import DeviceStore
 
     owner = (_read(args.owner_cert), _read(args.owner_key)) if args.owner_cert else None
@@ -76,9 +80,11 @@ def run_server(args) -> int:
     if owner and not signer:
         raise UsageError("signed conveyed information needs --voucher-signer-cert/--voucher-signer-key")
     app = BootstrapServer(DeviceStore(args.db), owner=owner, voucher_signer=signer,
-                          pinned_ca=_read(args.pinned_ca or args.client_ca), peer_cert=peer_cert)
+                          pinned_ca=_read(args.pinned_ca or args.client_ca), peer_cert=peer_cert,
+                          connection_state=connection_state)
     config = make_config(app, host=args.host, port=args.port, cert=args.cert, key=args.key, client_ca=args.client_ca,
-                         insecure=args.insecure)
+                         insecure=args.insecure, max_per_client=args.max_connections_per_client,
+                         header_timeout=args.header_timeout)
     scheme = "http" if args.insecure else "https"
     print(f"cardboot bootstrap server on {scheme}://{args.host}:{args.port}", file=sys.stderr, flush=True)
     uvicorn.Server(config).run()

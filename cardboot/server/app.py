@@ -9,7 +9,9 @@ conveyed.py, cms.py and store.py).
 
 Device identity (RFC 8572 / RESTCONF username): the TLS client certificate's subject serialNumber and/or
 HTTP Basic (serial + activation code, checked against a salted scrypt hash); when both are given they
-must agree. Failures are 401 access-denied; no secret is ever logged.
+must agree. Failures are 401 access-denied; no secret is ever logged. What a client can make the server do
+is bounded as ``guard.py`` says (429 with Retry-After for repeated failures, scrypt in its own pool, the
+same cost and answer for unknown serials). Only registered devices may report progress.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import hashlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
@@ -25,6 +29,7 @@ from cryptography.x509.oid import NameOID
 from . import cms
 from .conveyed import conveyed_information, onboarding_json, onboarding_xml, redirect_json, voucher
 from .restconf import YANG_JSON, RestconfError, media_type, negotiate
+from .guard import SCRYPT_QUEUE, SCRYPT_WORKERS, FailureLimiter
 from .store import DeviceStore, check_code
 from .sztp import MAX_BODY, output_body, parse_bootstrap_request, parse_progress_report
 
@@ -55,7 +60,8 @@ def _host_port(uri: str) -> tuple[str, int | None]:
 class BootstrapServer:
     def __init__(self, store: DeviceStore, *, owner: tuple[bytes, bytes] | None = None,
                  voucher_signer: tuple[bytes, bytes] | None = None, pinned_ca: bytes | None = None,
-                 peer_cert=None, max_body: int = MAX_BODY):
+                 peer_cert=None, max_body: int = MAX_BODY, connection_state=None,
+                 limiter: FailureLimiter | None = None):
         self.store = store
         self.owner = owner
         self.voucher_signer = voucher_signer
@@ -64,6 +70,11 @@ class BootstrapServer:
         self.max_body = max_body
         self.owner_bag = cms.certificate_bag([owner[0]]) if owner else None
         self._vouchers: dict[str, bytes] = {}  # serial -> voucher: valid for a year, so signed once per device
+        # scope -> a dict kept for the TLS connection (None: no such memory, e.g. in tests without uvicorn)
+        self.connection_state = connection_state or (lambda scope: None)
+        self.limiter = limiter or FailureLimiter()
+        self._scrypt_pool = ThreadPoolExecutor(SCRYPT_WORKERS, thread_name_prefix="scrypt")
+        self._scrypt_waiting = 0
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
@@ -84,6 +95,8 @@ class BootstrapServer:
             status, body, ctype, extra = e.status, e.body(answer_type), answer_type, []
             if e.status == 401:
                 extra = [(b"www-authenticate", b'Basic realm="cardboot bootstrap"')]
+            if e.retry_after is not None:
+                extra.append((b"retry-after", str(e.retry_after).encode()))
         except Exception:  # a bug: no traceback to the client, one line in the log
             log.exception("internal error on %s %s", scope.get("method"), scope.get("path"))
             err = RestconfError(500, "application", "operation-failed", "internal error")
@@ -105,7 +118,12 @@ class BootstrapServer:
             if not msg.get("more_body"):
                 return b"".join(chunks)
 
-    def _identify(self, scope, headers) -> str:
+    def _check_basic(self, user: str, code: str) -> bool:
+        """scrypt against the device's hash, or a dummy one: the same cost whether the serial exists."""
+        device = self.store.get(user)
+        return check_code(code, device.code_hash if device is not None else None)
+
+    async def _identify(self, scope, headers) -> str:
         by_cert = cert_serial(self.peer_cert(scope))
         user = None
         auth = headers.get("authorization", "")
@@ -114,9 +132,27 @@ class BootstrapServer:
                 user, _, code = base64.b64decode(auth[6:].strip(), validate=True).decode("utf-8").partition(":")
             except (binascii.Error, UnicodeDecodeError, ValueError):
                 raise RestconfError(401, "protocol", "access-denied", "malformed Basic credentials") from None
-            device = self.store.get(user)
-            if device is None or not check_code(code, device.code_hash):
-                raise RestconfError(401, "protocol", "access-denied", "unknown device or wrong activation code")
+            memo = self.connection_state(scope)
+            token = hashlib.sha256(auth.encode("latin-1", "replace")).digest()
+            if memo is None or memo.get("basic") != token:
+                address = (scope.get("client") or ("", 0))[0]
+                wait = self.limiter.retry_after(user, address)
+                if wait is not None:
+                    raise RestconfError(429, "protocol", "access-denied", "too many failed attempts; try later",
+                                        retry_after=wait)
+                if self._scrypt_waiting >= SCRYPT_QUEUE:
+                    raise RestconfError(503, "transport", "resource-denied", "busy; try again", retry_after=1)
+                self._scrypt_waiting += 1
+                try:
+                    ok = await asyncio.get_running_loop().run_in_executor(self._scrypt_pool, self._check_basic,
+                                                                          user, code)
+                finally:
+                    self._scrypt_waiting -= 1
+                if not ok:
+                    self.limiter.failed(user, address)
+                    raise RestconfError(401, "protocol", "access-denied", "unknown device or wrong activation code")
+                if memo is not None:
+                    memo["basic"] = token
         if by_cert and user and by_cert != user:
             raise RestconfError(401, "protocol", "access-denied", "client certificate and username disagree")
         serial = by_cert or user
@@ -133,7 +169,7 @@ class BootstrapServer:
         if path == "/OMA/DM/Bootstrap.xml" or path.startswith("/OMA/DM/Bootstrap/"):
             if method != "GET":
                 raise RestconfError(405, "protocol", "operation-not-supported", "use GET")
-            serial = await asyncio.to_thread(self._identify, scope, headers)
+            serial = await self._identify(scope, headers)
             wanted = path.rsplit("/", 1)[1] if path.startswith("/OMA/DM/Bootstrap/") else serial
             device = await asyncio.to_thread(self.store.get, serial)
             if wanted != serial or device is None or not device.message:
@@ -153,9 +189,12 @@ class BootstrapServer:
             if ctype is None:
                 raise RestconfError(415, "protocol", "invalid-value",
                                     "send application/yang-data+xml or application/yang-data+json")
-            serial = await asyncio.to_thread(self._identify, scope, headers)
+            serial = await self._identify(scope, headers)
             if rpc == "report-progress":
                 report = parse_progress_report(body, ctype)
+                if await asyncio.to_thread(self.store.get, serial) is None:
+                    # a CA-issued certificate of a device nobody registered: nothing to report against
+                    raise RestconfError(404, "application", "data-missing", "no bootstrapping data for this device")
                 await asyncio.to_thread(self.store.add_report, serial, report.progress_type, report.message,
                                         {"ssh-host-keys": len(report.ssh_host_keys),
                                          "trust-anchor-certs": len(report.trust_anchor_certs)})

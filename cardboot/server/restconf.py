@@ -48,6 +48,7 @@ class RestconfError(Exception):
     error_type: str  # transport | rpc | protocol | application
     error_tag: str  # e.g. invalid-value, malformed-message, access-denied, data-missing
     message: str
+    retry_after: int | None = None  # seconds, sent as Retry-After (429, 503)
 
     def __str__(self) -> str:
         return f"{self.status} {self.error_tag}: {self.message}"

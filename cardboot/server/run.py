@@ -1,9 +1,16 @@
 """Run the bootstrap server on uvicorn over HTTPS, with the device's TLS client certificate made visible
-to the application.
+to the application, and with what one client can hold open bounded.
 
 Neither uvicorn nor hypercorn puts the client certificate into the ASGI scope, so a small subclass of
 uvicorn's h11 protocol records each TLS connection's peer certificate by its (address, port), which the
-application looks up from ``scope["client"]``.
+application looks up from ``scope["client"]``; the same subclass keeps a small per-connection memory
+(``connection_state``: a proven Basic Authorization header, see guard.py).
+
+uvicorn closes an idle keep-alive connection but never one whose request headers do not arrive: one
+client sending half a request line on 1,000 connections made every device get 503. Here a connection that
+has not delivered complete request headers within :data:`HEADER_TIMEOUT` seconds of connecting (or of its
+last response) is closed, and one client address holds at most :data:`MAX_PER_CLIENT` connections (the
+next is answered 503 and closed).
 """
 
 from __future__ import annotations
@@ -12,23 +19,83 @@ import ssl
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+HEADER_TIMEOUT = 5.0  # seconds for complete request headers
+MAX_PER_CLIENT = 32  # open connections per client address
+
 _PEER_CERTS: dict[tuple[str, int], bytes] = {}
+_CONN_STATE: dict[tuple[str, int], dict] = {}
+_PER_CLIENT: dict[str, int] = {}
+_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nretry-after: 1\r\n"
+         b"connection: close\r\n\r\n")
 
 
 class CertAwareH11(H11Protocol):
+    _header_timer = None
+    _peer = None
+    _counted = None
+
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
-        ssl_object = transport.get_extra_info("ssl_object")
         peer = transport.get_extra_info("peername")
-        if ssl_object is not None and peer:
+        if not peer:
+            return
+        self._peer = (peer[0], peer[1])
+        if _PER_CLIENT.get(peer[0], 0) >= MAX_PER_CLIENT:
+            transport.write(_BUSY)
+            transport.close()
+            return
+        _PER_CLIENT[peer[0]] = _PER_CLIENT.get(peer[0], 0) + 1
+        self._counted = peer[0]
+        _CONN_STATE[self._peer] = {}
+        ssl_object = transport.get_extra_info("ssl_object")
+        if ssl_object is not None:
             der = ssl_object.getpeercert(binary_form=True)
             if der:
-                _PEER_CERTS[(peer[0], peer[1])] = der
+                _PEER_CERTS[self._peer] = der
+        self._arm_header_timer()
+
+    def _waiting_for_headers(self) -> bool:
+        return self.cycle is None or self.cycle.response_complete
+
+    def _arm_header_timer(self) -> None:
+        if self._header_timer is None:
+            self._header_timer = self.loop.call_later(HEADER_TIMEOUT, self._header_timeout)
+
+    def _cancel_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _header_timeout(self) -> None:
+        self._header_timer = None
+        if self._waiting_for_headers() and not self.transport.is_closing():
+            self.transport.close()  # headers did not arrive in time: nothing was asked, nothing to answer
+
+    def data_received(self, data: bytes) -> None:
+        cycle = self.cycle
+        super().data_received(data)
+        if self.cycle is not cycle or not self._waiting_for_headers():
+            self._cancel_header_timer()  # a request's headers are complete
+        elif self._waiting_for_headers():
+            self._arm_header_timer()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self._waiting_for_headers() and not self.transport.is_closing():
+            self._arm_header_timer()  # the next request's headers get the same time
 
     def connection_lost(self, exc) -> None:
-        peer = self.transport.get_extra_info("peername") if self.transport is not None else None
-        if peer:
-            _PEER_CERTS.pop((peer[0], peer[1]), None)
+        self._cancel_header_timer()
+        if self._peer is not None:
+            _PEER_CERTS.pop(self._peer, None)
+            _CONN_STATE.pop(self._peer, None)
+        if self._counted is not None:
+            left = _PER_CLIENT.get(self._counted, 1) - 1
+            if left > 0:
+                _PER_CLIENT[self._counted] = left
+            else:
+                _PER_CLIENT.pop(self._counted, None)
+            self._counted = None
         super().connection_lost(exc)
 
 
@@ -37,14 +104,30 @@ def peer_cert(scope) -> bytes | None:
     return _PEER_CERTS.get((client[0], client[1])) if client else None
 
 
+def connection_state(scope) -> dict | None:
+    """A dict that lives as long as the client's connection (None when the connection is unknown)."""
+    client = scope.get("client")
+    return _CONN_STATE.get((client[0], client[1])) if client else None
+
+
 def make_config(app, *, host: str = "127.0.0.1", port: int = 8443, cert: str | None = None,
-                key: str | None = None, client_ca: str | None = None, insecure: bool = False):
+                key: str | None = None, client_ca: str | None = None, insecure: bool = False,
+                max_per_client: int | None = None, header_timeout: float | None = None):
     """uvicorn configuration: HTTPS (client certificates optional, verified against ``client_ca``) unless
     ``insecure``; bounded headers, keep-alive timeout, access log off (no secret can reach it)."""
     import uvicorn
 
     from ..errors import UsageError
 
+    global HEADER_TIMEOUT, MAX_PER_CLIENT
+    if max_per_client is not None:
+        if max_per_client < 1:
+            raise UsageError("--max-connections-per-client must be at least 1")
+        MAX_PER_CLIENT = max_per_client
+    if header_timeout is not None:
+        if not 0.1 <= header_timeout <= 300:
+            raise UsageError("--header-timeout must be 0.1..300 seconds")
+        HEADER_TIMEOUT = header_timeout
     tls = {}
     if not insecure:
         if not cert or not key:

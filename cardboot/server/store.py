@@ -39,6 +39,12 @@ reports = Table(
 )
 
 SCRYPT = (2 ** 14, 8, 1)
+# What one device can make the store keep: its newest MAX_REPORTS progress reports, each message cut to
+# MAX_REPORT_MESSAGE characters (marked "[... cut]"); storing one more deletes its oldest.
+MAX_REPORTS = 50
+MAX_REPORT_MESSAGE = 2048
+# Checked when a serial is unknown, so that an unknown serial costs the same scrypt as a known one
+_DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 
 
 class StoreError(CardbootError):
@@ -53,7 +59,10 @@ def hash_code(code: str) -> str:
 
 
 def check_code(code: str, stored: str | None) -> bool:
+    """Whether ``code`` matches the stored scrypt hash. Without a hash the same scrypt runs against a
+    dummy, so the answer takes as long for an unknown serial as for a known one."""
     if not stored:
+        check_code(code, _DUMMY_HASH)
         return False
     try:
         _name, n, r, p, salt, digest = stored.split("$")
@@ -122,9 +131,15 @@ class DeviceStore:
                      "created": r.created} for r in rows]
 
     def add_report(self, serial: str, progress_type: str, message: str | None, detail: dict | None = None) -> None:
+        """Store a progress report, within the per-device bounds above (the oldest goes first)."""
+        if message is not None and len(message) > MAX_REPORT_MESSAGE:
+            message = message[:MAX_REPORT_MESSAGE] + " [... cut]"
         with self._tx() as db:
             db.execute(insert(reports).values(serial=serial, at=time.time(), progress_type=progress_type,
                                               message=message, detail=json.dumps(detail) if detail else None))
+            keep = select(reports.c.id).where(reports.c.serial == serial).order_by(reports.c.id.desc()) \
+                .limit(MAX_REPORTS).subquery()
+            db.execute(delete(reports).where(reports.c.serial == serial, reports.c.id.not_in(select(keep.c.id))))
 
     def reports(self, serial: str | None = None) -> list[dict]:
         q = select(reports).order_by(reports.c.id)

@@ -70,8 +70,10 @@ def _input_tree(body: bytes, content_type: str, rpc: str) -> dict:
     if content_type == YANG_JSON:
         try:
             doc = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise malformed(f"body is not JSON: {e}") from None
+        except (ValueError, UnicodeDecodeError) as e:  # JSONDecodeError, and a 5,000-digit integer
+            raise malformed(f"body is not JSON: {' '.join(str(e).split())[:120]}") from None
+        except RecursionError:
+            raise malformed("body nests JSON deeper than it can be read") from None
         if not isinstance(doc, dict) or len(doc) != 1:
             raise malformed(f'JSON input must be {{"{MODULE}:input": {{...}}}}')
         (key, value), = doc.items()
@@ -145,6 +147,8 @@ def parse_progress_report(body: bytes, content_type: str) -> ProgressReport:
     ptype = data.get("progress-type")
     if ptype is None:
         raise bad_input("progress-type is mandatory")
+    if not isinstance(ptype, str):  # a JSON list/object, or the leaf repeated in XML
+        raise bad_input("progress-type must be one enumeration value")
     if ptype not in PROGRESS_TYPES:
         raise bad_input(f"progress-type {ptype!r} is not one the module defines")
     msg = data.get("message")

@@ -1,0 +1,224 @@
+"""Issue 19, items 5-8: the real bootstrap server over TLS on loopback, attacked the way the issue found
+it weak — every loop bounded in count and time, traffic only to 127.0.0.0/8. Attackers use their own
+loopback source addresses (127.0.0.2...) so that per-address limits can be seen apart from the device's.
+
+- half-sent request headers: closed after the header timeout; one address holds at most N connections;
+- HTTP Basic guessing: 429 + Retry-After after 5 failures, a certificate device stays fast meanwhile, an
+  unknown serial costs what a known one costs, a keep-alive connection pays scrypt once;
+- report-progress: only registered devices, bounded per device;
+- malformed RPC input that gave 500: 400.
+"""
+
+import json
+import socket
+import ssl
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import _free_port
+from tests.server.test_server_e2e import RPC, JSON, XML, cli
+
+HEADER_TIMEOUT = 1.0
+PER_CLIENT = 8
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    d = tmp_path_factory.mktemp("hostile-server")
+    db = f"sqlite:///{d / 'server.sqlite'}"
+    pki = d / "pki"
+    assert cli("server", "init-pki", str(pki), "--device", "SN1", "--device", "SN9").returncode == 0
+    for args in (["--serial", "SN1", "--template", "dm-bootstrap", "--vars", "profiles/vars/example.toml"],
+                 *[["--serial", sn, "--template", "dmacc-only", "--vars", "profiles/vars/example.toml",
+                    "--activation-code-env", "CODE2"] for sn in ("SN2", "SN4", "SN5")]):
+        # SN2 is guessed at, SN4 timed, SN5 used over keep-alive: each test's failures stay its own
+        assert cli("server", "add-device", "--db", db, *args, env={"CODE2": "activation-2"}).returncode == 0
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "cardboot.cli.main", "server", "run", "--db", db,
+                             "--cert", str(pki / "server.pem"), "--key", str(pki / "server-key.pem"),
+                             "--client-ca", str(pki / "ca.pem"), "--port", str(port),
+                             "--header-timeout", str(HEADER_TIMEOUT),
+                             "--max-connections-per-client", str(PER_CLIENT)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    info = {"base": f"https://127.0.0.1:{port}", "port": port, "pki": pki, "db": db, "dir": d}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            device(info).get("/.well-known/host-meta")
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    yield info
+    proc.terminate()
+    out, err = proc.communicate(timeout=30)
+    assert b"activation-2" not in out + err and b"Traceback" not in err, err[-2000:]
+
+
+def device(server, name: str | None = None, source: str = "127.0.0.1") -> httpx.Client:
+    ctx = ssl.create_default_context(cafile=str(server["pki"] / "ca.pem"))
+    if name:
+        ctx.load_cert_chain(server["pki"] / f"device-{name}.pem", server["pki"] / f"device-{name}-key.pem")
+    return httpx.Client(base_url=server["base"], verify=ctx, timeout=10,
+                        transport=httpx.HTTPTransport(local_address=source, verify=ctx))
+
+
+def tls_socket(server, source: str) -> ssl.SSLSocket:
+    ctx = ssl.create_default_context(cafile=str(server["pki"] / "ca.pem"))
+    raw = socket.create_connection(("127.0.0.1", server["port"]), timeout=10, source_address=(source, 0))
+    return ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+
+
+def test_half_sent_headers_are_closed_and_one_address_is_capped(server):
+    attackers = []
+    try:
+        for _ in range(PER_CLIENT + 4):
+            s = tls_socket(server, "127.0.0.2")
+            s.sendall(b"GET /OMA/DM/Boot")  # half a request line, then silence
+            attackers.append(s)
+        # past the cap: answered 503 and closed at once
+        refused = 0
+        for s in attackers[PER_CLIENT:]:
+            s.settimeout(5)
+            data = s.recv(200)
+            refused += data.startswith(b"HTTP/1.1 503")
+        assert refused == 4
+        # meanwhile a device from its own address is served
+        t0 = time.monotonic()
+        assert device(server, "SN1").get("/OMA/DM/Bootstrap.xml").status_code == 200
+        assert time.monotonic() - t0 < 3
+        # the half-sent ones are closed by the server after the header timeout
+        closed = 0
+        for s in attackers[:PER_CLIENT]:
+            s.settimeout(HEADER_TIMEOUT + 5)
+            try:
+                closed += s.recv(100) == b""
+            except (ssl.SSLError, ConnectionError):
+                closed += 1
+        assert closed == PER_CLIENT
+    finally:
+        for s in attackers:
+            s.close()
+
+
+def test_a_slow_second_request_on_keep_alive_is_closed_too(server):
+    s = tls_socket(server, "127.0.0.3")
+    try:
+        s.sendall(b"GET /.well-known/host-meta HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.settimeout(5)
+        got = b""
+        while b"</XRD>" not in got:
+            chunk = s.recv(4096)
+            assert chunk, got
+            got += chunk
+        assert got.startswith(b"HTTP/1.1 200")
+        s.sendall(b"GET /.well-known/host")  # the next request, never finished
+        t0 = time.monotonic()
+        s.settimeout(HEADER_TIMEOUT + 6)
+        assert s.recv(100) == b""
+        assert time.monotonic() - t0 < HEADER_TIMEOUT + 5.5
+    finally:
+        s.close()
+
+
+def test_basic_guessing_is_limited_and_says_when_to_retry(server):
+    c = device(server, source="127.0.0.4")
+    codes = [c.get("/OMA/DM/Bootstrap.xml", auth=("SN2", f"guess-{i}")).status_code for i in range(8)]
+    assert codes[:5] == [401] * 5 and codes[5:] == [429] * 3
+    r = c.get("/OMA/DM/Bootstrap.xml", auth=("SN2", "activation-2"))
+    assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 60  # even the right code waits
+    # per address: many serials from one address
+    c5 = device(server, source="127.0.0.5")
+    statuses = [c5.get("/OMA/DM/Bootstrap.xml", auth=(f"NOPE{i}", "x")).status_code for i in range(22)]
+    assert statuses[:20] == [401] * 20 and statuses[20:] == [429, 429]
+
+
+def test_a_certificate_device_stays_fast_while_others_guess(server):
+    stop = time.monotonic() + 4
+    counts = []
+
+    def guesser(k):
+        c = device(server, source=f"127.0.1.{k}")
+        n = 0
+        while time.monotonic() < stop and n < 200:
+            c.get("/OMA/DM/Bootstrap.xml", auth=(f"SN-{k}-{n}", "guess"))
+            n += 1
+        counts.append(n)
+
+    threads = [threading.Thread(target=guesser, args=(k,)) for k in range(1, 9)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    latencies = []
+    c = device(server, "SN1")
+    while time.monotonic() < stop - 0.5 and len(latencies) < 40:
+        t0 = time.monotonic()
+        assert c.get("/OMA/DM/Bootstrap.xml").status_code == 200
+        latencies.append(time.monotonic() - t0)
+    for t in threads:
+        t.join(30)
+    assert sum(counts) > 8 and latencies
+    assert statistics.median(latencies) < 0.5, latencies  # was a 4.4 s median with 100 guessers
+
+
+def test_unknown_serials_cost_what_known_ones_cost(server):
+    c = device(server, source="127.0.0.6")
+
+    def timed(user):
+        t0 = time.perf_counter()
+        assert c.get("/OMA/DM/Bootstrap.xml", auth=(user, "wrong")).status_code == 401
+        return time.perf_counter() - t0
+
+    known = [timed("SN4") for _ in range(3)]
+    unknown = [timed(f"NOBODY-{i}") for i in range(3)]
+    assert statistics.median(unknown) > 0.3 * statistics.median(known), (known, unknown)
+
+
+def test_keep_alive_pays_scrypt_once(server):
+    c = device(server, source="127.0.0.7")
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        assert c.get("/OMA/DM/Bootstrap.xml", auth=("SN5", "activation-2")).status_code == 200
+        times.append(time.perf_counter() - t0)
+    assert statistics.median(times[1:]) < times[0] / 3, times
+
+
+def test_report_progress_only_from_registered_devices_and_bounded(server):
+    import sqlite3
+
+    big = "x" * 60_000
+    body = {"ietf-sztp-bootstrap-server:input": {"progress-type": "bootstrap-initiated", "message": big}}
+    raw = json.dumps(body).encode()
+    headers = {"content-type": JSON, "accept": JSON}
+    r = device(server, "SN9").post(RPC + "report-progress", content=raw, headers=headers)
+    assert r.status_code == 404  # a CA-issued certificate, but nobody registered SN9
+    c = device(server, "SN1")
+    for _ in range(60):
+        assert c.post(RPC + "report-progress", content=raw, headers=headers).status_code == 204
+    con = sqlite3.connect(server["dir"] / "server.sqlite")
+    rows = con.execute("select count(*), max(length(message)) from cardboot_progress where serial='SN1'").fetchone()
+    none = con.execute("select count(*) from cardboot_progress where serial='SN9'").fetchone()[0]
+    con.close()
+    assert rows[0] == 50 and rows[1] <= 2048 + 20 and none == 0
+    assert (server["dir"] / "server.sqlite").stat().st_size < 2_000_000
+
+
+@pytest.mark.parametrize("ctype, body", [
+    (JSON, '{"ietf-sztp-bootstrap-server:input": ' + "[" * 3000 + "]" * 3000 + "}"),
+    (JSON, '{"ietf-sztp-bootstrap-server:input": {"progress-type": ' + "9" * 5000 + "}}"),
+    (JSON, '{"ietf-sztp-bootstrap-server:input": {"progress-type": ["bootstrap-initiated"]}}'),
+    (JSON, '{"ietf-sztp-bootstrap-server:input": {"progress-type": {"a": 1}}}'),
+    (XML, '<input xmlns="urn:ietf:params:xml:ns:yang:ietf-sztp-bootstrap-server">'
+          "<progress-type>bootstrap-initiated</progress-type><progress-type>bootstrap-error</progress-type></input>"),
+])
+def test_malformed_rpc_input_is_400_not_500(server, ctype, body):
+    r = device(server, "SN1").post(RPC + "report-progress", content=body.encode(),
+                                   headers={"content-type": ctype, "accept": JSON})
+    assert r.status_code == 400, r.text
+    assert "ietf-restconf:errors" in r.text
