@@ -101,11 +101,15 @@ def _fsync_folder(folder: Path) -> None:
 def remove_stale_temporaries(path: str | Path) -> list[Path]:
     """Remove the temporary files :func:`write_private` left beside ``path`` when its process was killed
     (they may hold secrets). Returns what was removed."""
+    import re
+
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     removed = []
+    # ours (.NAME.XXXXXXXX.tmp) and those of cardboot before 2026-12 (.NAME.XXXXXXXX, no suffix)
+    pattern = re.compile(re.escape(_temp_prefix(target)) + r"[A-Za-z0-9_]{8}(\.tmp)?")
     try:
-        candidates = list(folder.glob(f"{_temp_prefix(target)}*{TEMP_SUFFIX}"))
+        candidates = [p for p in folder.glob(f"{_temp_prefix(target)}*") if pattern.fullmatch(p.name)]
     except OSError:
         return removed
     for p in candidates:

@@ -97,10 +97,12 @@ def test_stale_temporary_state_files_are_removed_on_the_next_start(tmp_path, mon
     stale = tmp_path / ".card.json.k2j3h4g5.tmp"
     stale.write_text('{"pins": {"0A": {"value": "3838383838383838"}}}')
     os.chmod(stale, 0o600)
+    older = tmp_path / ".card.json.ab_cd123"  # the name an older cardboot left
+    older.write_text("{}")
     other = tmp_path / ".other.json.abcdefgh.tmp"
     other.write_text("not ours")
     assert main(["inspect", "--vsim", f"uicc:{state}"]) == 0
-    assert not stale.exists() and other.exists()
+    assert not stale.exists() and not older.exists() and other.exists()
     assert remove_stale_temporaries(state) == []
 
 
