@@ -192,15 +192,10 @@ def _die_with_parent(parent: int):
     return set_pdeathsig
 
 
-def stop_stray_pcscd() -> int:
-    """Stop pcscd processes that a vsim PcscdService started (their config folder is a vsim-pcscd-*
-    temporary) and whose owner process is gone (kill -9). A pcscd whose owner lives is left alone.
-    Reads /proc: no procps needed."""
-    import signal
-
-    from .vpcd import wait_for
-
-    stopped = []
+def private_pcscds() -> list[tuple[int, Path, int | None]]:
+    """(pid, work folder, owner pid) of every pcscd a vsim PcscdService started (its config folder is a
+    vsim-pcscd-* temporary). Reads /proc: no procps needed."""
+    out = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -208,19 +203,33 @@ def stop_stray_pcscd() -> int:
             cmd = (entry / "cmdline").read_bytes().split(b"\x00")
         except OSError:
             continue
-        if cmd and cmd[0].endswith(b"pcscd") and any(b"vsim-pcscd-" in part for part in cmd):
-            conf = next((part for part in cmd if b"vsim-pcscd-" in part), b"").decode(errors="replace")
+        conf = next((part for part in cmd if b"vsim-pcscd-" in part), None)
+        if cmd and cmd[0].endswith(b"pcscd") and conf is not None:
+            workdir = Path(conf.decode(errors="replace")).parent
             try:
-                owner = int(Path(conf).parent.joinpath("owner").read_text())
+                owner = int(workdir.joinpath("owner").read_text())
             except (OSError, ValueError):
                 owner = None
-            if owner is not None and Path(f"/proc/{owner}").exists():
-                continue  # its owner is alive: not a stray
-            try:
-                os.kill(int(entry.name), signal.SIGTERM)
-                stopped.append((int(entry.name), Path(conf).parent))
-            except ProcessLookupError:
-                pass
+            out.append((int(entry.name), workdir, owner))
+    return out
+
+
+def stop_stray_pcscd() -> int:
+    """Stop the private pcscds whose owner process is gone (kill -9) and remove their work folders. A
+    pcscd whose owner lives is left alone."""
+    import signal
+
+    from .vpcd import wait_for
+
+    stopped = []
+    for pid, workdir, owner in private_pcscds():
+        if owner is not None and Path(f"/proc/{owner}").exists():
+            continue  # its owner is alive: not a stray
+        try:
+            os.kill(pid, signal.SIGTERM)
+            stopped.append((pid, workdir))
+        except ProcessLookupError:
+            pass
     for pid, workdir in stopped:
         wait_for(lambda pid=pid: not Path(f"/proc/{pid}").exists(), 5)
         shutil.rmtree(workdir, ignore_errors=True)  # its reader.conf.d and driver copies

@@ -8,7 +8,6 @@ import getpass
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..apdu import Trace
 from ..card import Card, connect_card

@@ -1,8 +1,6 @@
 """Issue 19, item 11: what `validate` let through, and the commands that stored or created what they
 should have refused."""
 
-import pytest
-
 from cardboot.bootstrap.builder import build_message, encode_message
 from cardboot.bootstrap.template import load_bootstrap
 from cardboot.bootstrap.tnds import TndsNode

@@ -45,25 +45,9 @@ def test_fifty_cards_over_four_readers(make_csv, tmp_path, no_running_pcscd):  #
 
 
 def _private_pcscds(owner: int) -> list[int]:
-    """pcscd processes a vsim PcscdService of process ``owner`` started (their config is vsim-pcscd-*)."""
-    from pathlib import Path
+    from vsim.pcscd import private_pcscds
 
-    out = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmd = (entry / "cmdline").read_bytes().split(b"\x00")
-        except OSError:
-            continue
-        conf = next((c for c in cmd if b"vsim-pcscd-" in c), None)
-        if cmd and cmd[0].endswith(b"pcscd") and conf is not None:
-            try:
-                if int(Path(conf.decode()).parent.joinpath("owner").read_text()) == owner:
-                    out.append(int(entry.name))
-            except (OSError, ValueError):
-                pass
-    return out
+    return [pid for pid, _workdir, who in private_pcscds() if who == owner]
 
 
 def test_sigkill_then_resume(make_csv, tmp_path, no_running_pcscd):  # noqa: F811
