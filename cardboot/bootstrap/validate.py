@@ -14,6 +14,7 @@ and the section it comes from.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..wbxml import codec
@@ -151,6 +152,25 @@ def _check_inbox(tree: MgmtTree, add) -> None:
                 add("INBOX-REF", "5.5.5", f"{p} = {shown} names no node of the same TNDS object")
 
 
+_PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
+
+
+def _check_placeholders(msg: Message, add) -> None:
+    """A value that still reads like a template placeholder ('{server_name}') was never filled: the
+    message was written by hand from a template, or a variable held the placeholder itself."""
+    h = msg.header
+    for where, value in (("SyncHdr/Target", h.target), ("SyncHdr/Source", h.source)):
+        if value and _PLACEHOLDER.search(value):
+            add("PLACEHOLDER", "template", f"{where} {value!r} holds an unfilled placeholder")
+    for _c, _i, tree in msg.trees():
+        for p, node in tree.walk():
+            for text in (node.name, node.value):
+                if text and _PLACEHOLDER.search(text):
+                    shown = "****" if node.name in SECRET_NAMES or node.secret else repr(text[:60])
+                    add("PLACEHOLDER", "template", f"{p} = {shown} holds an unfilled placeholder")
+                    break
+
+
 MAX_TREE_DEPTH = 24  # TNDS nodes inside each other: DMAcc needs 5; the WBXML decoder nests 64 elements deep
 
 
@@ -207,6 +227,7 @@ def validate_message(msg: Message, *, encoded: bytes | None = None, max_size: in
     for _c, _i, tree in msg.trees():
         _check_tree_shape(tree, add)
         _check_inbox(tree, add)
+    _check_placeholders(msg, add)
     if encoded is not None:
         if not encoded or encoded[0] not in (0x01, 0x02, 0x03):
             add("WBXML-VERSION", "5.5.4", "the message is not WBXML 1.1, 1.2 or 1.3")

@@ -45,3 +45,12 @@ def test_empty_environment_variable_is_called_empty(capsys, monkeypatch):
 def test_debug_after_the_subcommand(capsys):
     assert main(["inspect", "--vsim", "sim", "--debug"]) == 0
     assert main(["--debug", "inspect", "--vsim", "sim"]) == 0
+
+
+def test_an_unfilled_placeholder_in_a_message(tmp_path, capsys):
+    v = tmp_path / "vars.toml"
+    v.write_text(open("profiles/vars/example.toml").read().replace('server_name = "Example DM Server"',
+                                                                   'server_name = "{server_name}"'))
+    assert main(["message", "build", "--vars", str(v), "--out", str(tmp_path / "m")]) == 5
+    out = capsys.readouterr()
+    assert "PLACEHOLDER" in out.out + out.err and "'{server_name}'" in out.out + out.err
