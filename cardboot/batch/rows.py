@@ -11,9 +11,8 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..bootstrap.builder import build_message, encode_message
-from ..bootstrap.template import fill_template, load_toml, resolve_template, secret_variables, template_variables
-from ..bootstrap.validate import validate_message
+from ..bootstrap.template import load_toml, resolve_template, secret_variables, template_variables
+from ..provision.prepare import from_template
 from ..errors import CardbootError, ExitCode
 from ..secret import Secret
 
@@ -153,10 +152,8 @@ def load_batch(csv_path: str | Path, template: str) -> Batch:
             continue
         variables = {k: v for k, v in record.items() if k in wanted}
         try:
-            boot = fill_template(tpl, variables, str(tpl_path))
-            msg = build_message(boot, "tnds-wbxml")
-            data = encode_message(msg)
-            findings = validate_message(msg, encoded=data)
+            prepared = from_template(tpl, variables, source=str(tpl_path))
+            data, findings = prepared.wbxml, prepared.findings
         except CardbootError as e:
             problems.append((line, None, str(e)))
             continue

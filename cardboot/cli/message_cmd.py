@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import sys
 
-from ..bootstrap.builder import CARRIERS, build_message, encode_message
+from ..bootstrap.builder import CARRIERS
 from ..bootstrap.io import load_message_file
 from ..bootstrap.syncml import expand_embedded_tnds, message_to_element
-from ..bootstrap.template import load_bootstrap
 from ..bootstrap.validate import validate_message
 from ..bootstrap.view import diff, mask_secrets
 from ..errors import ExitCode
 from ..wbxml.codec import VERSIONS as codec_versions
 from ..wbxml.xml import to_xml_bytes
 from ..outfile import write_private
+from ..provision.prepare import from_template
 
 VERSIONS = {"1.1": 0x01, "1.2": 0x02, "1.3": 0x03}
 
@@ -60,14 +60,13 @@ def _write(path: str, data: bytes) -> None:
 
 
 def run_build(args) -> int:
-    boot = load_bootstrap(args.template, args.vars)
-    msg = build_message(boot, args.carrier)
     version = VERSIONS[args.wbxml_version]
-    wbxml = encode_message(msg, wbxml_version=version, string_table=args.string_table,
-                           opaque_data=not args.inline_data)
-    findings = validate_message(msg, encoded=wbxml, max_size=args.max_size)
-    if findings:
-        for f in findings:
+    prepared = from_template(args.template, args.vars, carrier=args.carrier, wbxml_version=version,
+                             string_table=args.string_table, opaque_data=not args.inline_data,
+                             max_size=args.max_size)
+    msg, wbxml = prepared.message, prepared.wbxml
+    if prepared.findings:
+        for f in prepared.findings:
             print(f"cardboot: {f}", file=sys.stderr)
         return ExitCode.VALIDATION
     if args.xml:

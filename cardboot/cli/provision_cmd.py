@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
-from ..bootstrap.builder import build_message, encode_message
-from ..bootstrap.io import load_message_bytes, load_message_file
+from ..bootstrap.builder import encode_message
+from ..bootstrap.io import load_message_file
 from ..bootstrap.syncml import expand_embedded_tnds
-from ..bootstrap.template import load_bootstrap
-from ..bootstrap.validate import validate_message
 from ..bootstrap.view import diff, mask_secrets
 from ..card.path import path_str
-from ..errors import ExitCode, MessageError, UsageError, VerifyMismatchError
+from ..errors import ExitCode, MessageError, VerifyMismatchError
 from ..outfile import write_private
+from ..provision.prepare import prepare_message
 from ..provision.read import read_object, read_stored
 from ..provision.write import erase_stored, write_stored
 from ..wbxml.xml import to_xml_bytes
@@ -84,26 +82,9 @@ def run_readers(args) -> int:
 
 
 def _message_from_args(args) -> bytes:
-    version = VERSIONS[args.wbxml_version]
-    if args.message:
-        data = Path(args.message).read_bytes() if Path(args.message).exists() else None
-        if data is None:
-            raise UsageError(f"cannot read --message {args.message}")
-        loaded = load_message_bytes(data, args.message)
-        if loaded.wbxml is not None:
-            msg, wbxml = loaded.message, loaded.wbxml
-        else:  # XML given: encode it
-            msg = loaded.message
-            wbxml = encode_message(msg, wbxml_version=version)
-    else:
-        if not args.vars:
-            raise UsageError("--template needs --vars")
-        msg = build_message(load_bootstrap(args.template, args.vars), args.carrier)
-        wbxml = encode_message(msg, wbxml_version=version)
-    findings = validate_message(msg, encoded=wbxml)
-    if findings:
-        raise MessageError("refusing to write an invalid message: " + "; ".join(str(f) for f in findings))
-    return wbxml
+    prepared = prepare_message(message_file=args.message, template=args.template, variables=args.vars,
+                               carrier=args.carrier, wbxml_version=VERSIONS[args.wbxml_version])
+    return prepared.refuse_if_invalid().wbxml
 
 
 def run_write(args) -> int:

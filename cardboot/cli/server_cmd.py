@@ -101,11 +101,7 @@ def run_init_pki(args) -> int:
 
 
 def run_add(args) -> int:
-    from ..bootstrap.builder import build_message, encode_message
-    from ..bootstrap.io import load_message_file
-    from ..bootstrap.validate import validate_message
-    from ..errors import MessageError
-    from ..bootstrap.template import load_bootstrap
+    from ..provision.prepare import prepare_message
     from ..server.dhcp import check_uri
     from ..server.store import DeviceStore
 
@@ -117,17 +113,9 @@ def run_add(args) -> int:
         if not code:
             raise UsageError(f"environment variable {args.activation_code_env} is empty")
     message = None
-    if args.message:
-        loaded = load_message_file(args.message)
-        message = loaded.wbxml or encode_message(loaded.message)
-        findings = validate_message(loaded.message, encoded=message)
-        if findings:
-            raise MessageError(f"refusing to store an invalid message for {args.serial}: "
-                               + "; ".join(str(f) for f in findings))
-    elif args.template:
-        if not args.vars:
-            raise UsageError("--template needs --vars")
-        message = encode_message(build_message(load_bootstrap(args.template, args.vars), "tnds-wbxml"))
+    if args.message or args.template:
+        prepared = prepare_message(message_file=args.message, template=args.template, variables=args.vars)
+        message = prepared.refuse_if_invalid(f"refusing to store an invalid message for {args.serial}").wbxml
     redirects = [check_uri(u) for u in args.redirect]
     DeviceStore(args.db).add(args.serial, code, message, redirects)
     print(f"device {args.serial}: {len(message or b'')}-byte bootstrap, {len(redirects)} redirect(s), "

@@ -9,9 +9,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from ..bootstrap.builder import build_message, encode_message
-from ..bootstrap.template import fill_template, load_toml, resolve_template, secret_variables, template_variables
-from ..bootstrap.validate import validate_message
+from ..bootstrap.template import load_toml, resolve_template, secret_variables, template_variables
+from ..provision.prepare import from_template
 from ..bootstrap.view import diff
 from ..errors import CardbootError
 
@@ -62,9 +61,9 @@ class WriteScreen(ModalScreen):
         box = self.query_one("#check", Static)
         button = self.query_one("#write", Button)
         try:
-            msg = build_message(fill_template(self.template, self.values(), self.template_name), "tnds-wbxml")
-            data = encode_message(msg)
-            findings = validate_message(msg, encoded=data, max_size=self.capacity)
+            prepared = from_template(self.template, self.values(), source=self.template_name,
+                                     max_size=self.capacity)
+            msg, data, findings = prepared.message, prepared.wbxml, prepared.findings
         except CardbootError as e:
             self.encoded = None
             box.update(f"cannot build: {e}")
