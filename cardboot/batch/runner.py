@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..apdu import Trace
-from ..card import connect_card
+from ..provision.session import card_session
 from ..card.iccid import EF_ICCID, decode_iccid
 from ..card.path import MF
 from ..errors import CardbootError, CardIOError, CardRemovedError, SecurityError, TransportError
@@ -128,33 +128,32 @@ class BatchRunner:
         claim = None
         t0 = time.perf_counter()
         try:
-            transport.connect()
-            card = connect_card(transport, trace=Trace(keep=False))
-            iccid = decode_iccid(card.read_file((MF, EF_ICCID)))
-            row = self.rows.get(iccid)
-            if row is None:
-                self.on_event(Event(slot.name, "no-row", iccid, "ICCID not in the batch CSV: left alone"))
-                return False
-            claim = self.ledger.claim(opt.batch, iccid, opt.station, slot.name, opt.max_attempts)
-            if claim is None:
-                self.on_event(Event(slot.name, "skipped", iccid, "already verified, failed too often or held "
-                                    "by another station"))
-                return False
-            self.on_event(Event(slot.name, "card", iccid, f"attempt {claim.attempts}"))
-            secrets = Secrets(pin=row.pin or opt.pin, adm=row.adm or opt.adm, force=opt.force_verify)
-            start_apdus = card.exchange.count
-            if claim.previous_state in (CLAIMED, WRITTEN, FAILED):
-                stored = read_stored(card, secrets)
-                stored.location.session.close()
-                if stored.data == row.message:
-                    self._verified(slot, iccid, card.exchange.count - start_apdus, time.perf_counter() - t0,
-                                   "already")
+            with card_session(transport, trace=Trace(keep=False)) as card:
+                iccid = decode_iccid(card.read_file((MF, EF_ICCID)))
+                row = self.rows.get(iccid)
+                if row is None:
+                    self.on_event(Event(slot.name, "no-row", iccid, "ICCID not in the batch CSV: left alone"))
                     return False
-            self.ledger.mark(opt.batch, iccid, WRITTEN)
-            result = write_stored(card, row.message, secrets)
-            assert result.verified
-            self._verified(slot, iccid, card.exchange.count - start_apdus, time.perf_counter() - t0, "verified")
-            return False
+                claim = self.ledger.claim(opt.batch, iccid, opt.station, slot.name, opt.max_attempts)
+                if claim is None:
+                    self.on_event(Event(slot.name, "skipped", iccid, "already verified, failed too often or held "
+                                        "by another station"))
+                    return False
+                self.on_event(Event(slot.name, "card", iccid, f"attempt {claim.attempts}"))
+                secrets = Secrets(pin=row.pin or opt.pin, adm=row.adm or opt.adm, force=opt.force_verify)
+                start_apdus = card.exchange.count
+                if claim.previous_state in (CLAIMED, WRITTEN, FAILED):
+                    stored = read_stored(card, secrets)
+                    stored.location.session.close()
+                    if stored.data == row.message:
+                        self._verified(slot, iccid, card.exchange.count - start_apdus, time.perf_counter() - t0,
+                                       "already")
+                        return False
+                self.ledger.mark(opt.batch, iccid, WRITTEN)
+                result = write_stored(card, row.message, secrets)
+                assert result.verified
+                self._verified(slot, iccid, card.exchange.count - start_apdus, time.perf_counter() - t0, "verified")
+                return False
         except (CardRemovedError, TransportError) as e:
             if claim is not None:
                 retry = claim.attempts < opt.max_attempts
@@ -175,11 +174,6 @@ class BatchRunner:
                 self.ledger.mark(opt.batch, iccid, FAILED, reason=str(e))
             self.on_event(Event(slot.name, "failed", iccid, str(e)))
             return claim is not None and claim.attempts < opt.max_attempts and isinstance(e, CardIOError)
-        finally:
-            try:
-                transport.disconnect()
-            except CardbootError:
-                pass
 
     def _verified(self, slot: Slot, iccid: str, apdus: int, seconds: float, kind: str) -> None:
         self.ledger.mark(self.opt.batch, iccid, VERIFIED, apdus=apdus, seconds=round(seconds, 4))

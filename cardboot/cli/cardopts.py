@@ -10,7 +10,8 @@ import sys
 from dataclasses import dataclass
 
 from ..apdu import Trace
-from ..card import Card, connect_card
+from ..card import Card
+from ..provision.session import card_session
 from ..errors import UsageError
 from ..provision.access import Secrets
 from ..secret import Secret
@@ -106,13 +107,11 @@ def make_transport(args) -> tuple[Transport, str]:
 def open_card(args):
     transport, source = make_transport(args)
     trace = Trace(keep=bool(getattr(args, "trace", False)))
-    transport.connect()
     try:
-        card = connect_card(transport, family=args.family, trace=trace)
-        card.session.reveal = bool(getattr(args, "show_secrets", False))
-        yield CardContext(card, transport, trace, source)
+        with card_session(transport, family=args.family, trace=trace) as card:
+            card.session.reveal = bool(getattr(args, "show_secrets", False))
+            yield CardContext(card, transport, trace, source)
     finally:
         if trace.keep:
             for entry in trace:
                 print(f"  {entry}", file=sys.stderr)
-        transport.disconnect()

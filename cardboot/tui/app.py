@@ -16,13 +16,13 @@ from textual.widgets import (Footer, Header, Label, ListItem, ListView, RichLog,
 from ..apdu import Trace
 from ..bootstrap.syncml import expand_embedded_tnds
 from ..bootstrap.view import mask_secrets, summary
-from ..card import connect_card
 from ..card.path import path_str
 from ..errors import CardbootError, CardRemovedError, PinBlockedError, PinRetryGuardError, TransportError, tries_left
 from ..pkcs15.locate import locate_bootstrap
 from ..provision.access import Secrets, pin_overview, secret_key
 from ..provision.inspect import CardReport, inspect_card
 from ..provision.write import erase_stored, write_stored
+from ..provision.session import card_session
 from ..secret import Secret
 from ..wbxml.xml import to_xml_bytes
 from .dialogs import HelpScreen, ResultDialog, SecretDialog
@@ -165,13 +165,9 @@ class CardbootApp(App):
         trace = ProgressTrace(self)
         try:
             transport = entry.transport()
-            transport.connect()
-            try:
-                card = connect_card(transport, trace=trace)
+            with card_session(transport, trace=trace) as card:
                 report = inspect_card(card, entry.name, transport.protocol, Secrets(pin=self.pin))
                 pins = pin_overview(card) if report.bootstrap is not None else []
-            finally:
-                transport.disconnect()
             self.call_from_thread(self.show_report, report, trace, pins)
         except CardbootError as e:
             self.call_from_thread(self.show_error, str(e), trace)
@@ -320,10 +316,7 @@ class CardbootApp(App):
         """Probe the retries left in a worker, then show the dialog."""
         retries, name = None, kind.upper()
         try:
-            transport = self.current.transport()
-            transport.connect()
-            try:
-                card = connect_card(transport)
+            with card_session(self.current.transport()) as card:
                 loc = locate_bootstrap(card)
                 try:
                     key = secret_key(loc, kind)
@@ -332,8 +325,6 @@ class CardbootApp(App):
                         retries = loc.session.files.pin_retries(key.ref)
                 finally:
                     loc.session.close()
-            finally:
-                transport.disconnect()
         except CardbootError as e:
             self.call_from_thread(self.notify, str(e), severity="error")
             return
@@ -364,15 +355,8 @@ class CardbootApp(App):
     def _provision(self, job, what: str) -> None:
         trace = ProgressTrace(self)
         try:
-            transport = self.current.transport()
-            transport.connect()
-            try:
-                result = job(connect_card(transport, trace=trace))
-            finally:
-                try:
-                    transport.disconnect()
-                except CardbootError:
-                    pass
+            with card_session(self.current.transport(), trace=trace) as card:
+                result = job(card)
             ok, title = True, "Verified"
             detail = (f"{result.written}-byte message in {path_str(result.location.path)}, read back and equal; "
                       f"{result.padded} bytes cleared to FF; {result.apdus} APDUs")
