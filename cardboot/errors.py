@@ -100,9 +100,13 @@ class CardFileNotFoundError(StatusWordError):
 
 
 class SecurityError(CardbootError):
-    """Access to the card was refused for security reasons, or cardboot refused to risk a PIN."""
+    """Access to the card was refused for security reasons, or cardboot refused to risk a PIN.
+
+    ``secret_kind`` is 'pin' or 'adm' when the error concerns the value given for that secret (a wrong,
+    blocked or guarded VERIFY), so that a face can forget exactly that value."""
 
     exit_code = ExitCode.SECURITY
+    secret_kind: str | None = None
 
 
 class SecurityStatusError(SecurityError, StatusWordError):

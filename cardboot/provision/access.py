@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..card.access_rule import Key, Rule, RuleNotSatisfiable, Unknown, is_adm_ref, keys_to_present, satisfied_by
-from ..errors import SecurityError
+from ..errors import PinBlockedError, PinRetryGuardError, SecurityError, WrongPinError
 from ..pkcs15.locate import BootstrapLocation, locate_bootstrap
 from ..secret import Secret
 
@@ -93,7 +93,11 @@ def present(files, keys: list[Key], secrets: Secrets, purpose: str) -> None:
     """VERIFY each key with the matching secret (ADM for administrative keys, else the PIN), via the guard."""
     require_secrets(keys, secrets, purpose)
     for key in keys:
-        files.verify_pin(key.ref, secrets.adm if key.adm else secrets.pin, force=secrets.force)
+        try:
+            files.verify_pin(key.ref, secrets.adm if key.adm else secrets.pin, force=secrets.force)
+        except (WrongPinError, PinBlockedError, PinRetryGuardError) as e:
+            e.secret_kind = "adm" if key.adm else "pin"
+            raise
 
 
 def pin_overview(card) -> list[tuple[str, int, int | None]]:

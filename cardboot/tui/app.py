@@ -75,7 +75,6 @@ class CardbootApp(App):
         self.adm: Secret | None = None
         self.force_adm = False
         self.show_secrets = False
-        self.last_result: tuple[bool, str] | None = None
 
     # --- layout ---------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -352,6 +351,14 @@ class CardbootApp(App):
     def _secrets(self) -> Secrets:
         return Secrets(pin=self.pin, adm=self.adm, force=self.force_adm)
 
+    def _forget(self, e: CardbootError) -> None:
+        """A wrong, blocked or guarded value is not offered again: ask for it anew next time."""
+        kind = getattr(e, "secret_kind", None)
+        if kind == "adm":
+            self.adm = None
+        elif kind == "pin":
+            self.pin = None
+
     def _provision(self, job, what: str) -> None:
         trace = ProgressTrace(self)
         try:
@@ -362,15 +369,12 @@ class CardbootApp(App):
                       f"{result.padded} bytes cleared to FF; {result.apdus} APDUs")
         except (PinRetryGuardError, PinBlockedError) as e:
             ok, title, detail = False, "Refused", str(e)
-            if isinstance(e, PinBlockedError) or "ADM" in str(e):
-                self.adm = None
+            self._forget(e)
         except (CardRemovedError, TransportError) as e:
             ok, title, detail = False, "Failed: card removed", f"{e}\nNothing is verified; write again."
         except CardbootError as e:
             ok, title, detail = False, "Failed", str(e)
-            if "wrong" in str(e):
-                self.adm = self.pin = None
-        self.last_result = (ok, title)
+            self._forget(e)
         self.call_from_thread(self._log, trace)
         self.call_from_thread(self.push_screen, ResultDialog(ok, f"{what}: {title}", detail))
         self.call_from_thread(self.load_card)

@@ -54,7 +54,7 @@ async def test_insert_card_tree_edit_write_verified():
         app.screen.query_one("#write").press()
         await type_secret(app, pilot, "88888888")  # ADM1, retries shown
         assert isinstance(app.screen, ResultDialog)
-        assert app.last_result == (True, "Verified")
+        assert text(app.screen, "#result-title") == "write: Verified" and app.screen.ok
         await pilot.press("escape")
         await settle(app, pilot)
         assert "Bench Server" in text(app, "#summary") and "****" in text(app, "#summary")
@@ -95,7 +95,8 @@ async def test_card_pulled_mid_write_fails_and_the_app_keeps_running():
         await settle(app, pilot)
         app.screen.query_one("#write").press()
         await type_secret(app, pilot, "88888888")
-        assert app.last_result == (False, "Failed: card removed")
+        assert isinstance(app.screen, ResultDialog) and not app.screen.ok
+        assert text(app.screen, "#result-title") == "write: Failed: card removed"
         assert "Nothing is verified" in text(app.screen, "#result-detail")
         entries[0].card.fault = None
         await pilot.press("escape")
