@@ -107,3 +107,23 @@ class Trace:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+
+class Stage:
+    """A named step of a card workflow: the APDUs sent inside the block carry ``name`` as their trace
+    stage, and their number is added to ``counts[name]``."""
+
+    def __init__(self, trace: Trace, name: str, counts: dict[str, int]):
+        self.trace = trace
+        self.name = name
+        self.counts = counts
+
+    def __enter__(self) -> "Stage":
+        self.previous = self.trace.stage
+        self.start = self.trace.count
+        self.trace.stage = self.name
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.trace.stage = self.previous
+        self.counts[self.name] = self.counts.get(self.name, 0) + self.trace.count - self.start

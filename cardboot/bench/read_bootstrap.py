@@ -17,7 +17,7 @@ import vsim
 
 from ..apdu import Trace
 from ..card import connect_card
-from ..pkcs15.locate import locate_bootstrap, read_bootstrap
+from ..provision.lookup import locate_bootstrap, read_bootstrap
 from ..pkcs15.odf import DEFAULT_FID as ODF_FID
 from ..transport.virtual import VirtualTransport
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..card.access_rule import Key, Rule, RuleNotSatisfiable, Unknown, is_adm_ref, keys_to_present, satisfied_by
 from ..errors import PinBlockedError, PinRetryGuardError, SecurityError, WrongPinError
-from ..pkcs15.locate import BootstrapLocation, locate_bootstrap
+from .lookup import BootstrapLocation, locate_bootstrap
 from ..secret import Secret
 
 ADM1 = 0x0A  # D.4.3 "UPDATE: ADM"; TS 102 221 table 9.3 numbers ADM1 0A

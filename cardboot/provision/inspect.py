@@ -16,7 +16,8 @@ from ..card.path import MF, FilePath, path_str
 from ..errors import CardbootError, CardFileNotFoundError, DecodeError, SecurityStatusError, TransportError
 from ..pkcs15.aodf import PinObject, RawAuthObject, read_aodf
 from ..pkcs15.dodf import DataObject
-from ..pkcs15.locate import BootstrapLocation, Seen, Stage, locate_bootstrap, open_pkcs15
+from ..apdu.trace import Stage
+from .lookup import BootstrapLocation, Seen, locate_bootstrap, open_pkcs15
 from ..pkcs15.odf import DEFAULT_FID as ODF_FID
 from ..pkcs15.odf import OdfEntry
 from ..pkcs15.tokeninfo import DEFAULT_FID as TOKENINFO_FID
@@ -173,7 +174,7 @@ def inspect_card(card: Card, reader: str = "", protocol: str = "", secrets: Secr
         report.errors.append(str(e))
     counts: dict[str, int] = {}
     try:
-        with Stage(card, "EF.DIR", counts):
+        with Stage(card.exchange.trace, "EF.DIR", counts):
             report.applications = read_applications(card)
     except CardFileNotFoundError:
         report.applications = []

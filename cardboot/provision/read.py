@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from ..bootstrap.io import LoadedMessage, load_message_bytes
 from ..bootstrap.validate import Finding, validate_message
 from ..errors import CardbootError, WbxmlError
-from ..pkcs15.locate import BootstrapLocation, BootstrapRule, ObjectSelector, locate_bootstrap
+from .lookup import BootstrapLocation, locate_bootstrap
+from ..pkcs15.bootstrap_rule import BootstrapRule, ObjectSelector
 from ..wbxml import codec
 from .access import Secrets, present, read_keys
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from ..errors import MessageTooBigError, VerifyMismatchError
 from ..card.path import path_str
-from ..pkcs15.locate import BootstrapLocation, BootstrapRule, locate_bootstrap
+from .lookup import BootstrapLocation, locate_bootstrap
+from ..pkcs15.bootstrap_rule import BootstrapRule
 from .access import Secrets, present, read_keys, require_secrets, update_keys
 from ..card.files import READ_CHUNK
 

@@ -18,7 +18,7 @@ from ..bootstrap.syncml import expand_embedded_tnds
 from ..bootstrap.view import mask_secrets, summary
 from ..card.path import path_str
 from ..errors import CardbootError, CardRemovedError, PinBlockedError, PinRetryGuardError, TransportError, tries_left
-from ..pkcs15.locate import locate_bootstrap
+from ..provision.lookup import locate_bootstrap
 from ..provision.access import Secrets, pin_overview, secret_key
 from ..provision.inspect import CardReport, inspect_card
 from ..provision.write import erase_stored, write_stored

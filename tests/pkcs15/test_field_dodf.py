@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from cardboot import tlv
 from cardboot.pkcs15.dodf import read_dodf
-from cardboot.pkcs15.locate import BootstrapRule, ObjectSelector
+from cardboot.pkcs15.bootstrap_rule import BootstrapRule, ObjectSelector
 from cardboot.pkcs15.odf import read_odf
 
 # Nordic nRF Connect SDK test vector (tests/lib/uicc_lwm2m), real-cards.md: oidDO [1] with empty

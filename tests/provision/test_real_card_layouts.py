@@ -10,7 +10,7 @@ from cardboot.bootstrap.builder import build_message, encode_message
 from cardboot.bootstrap.template import load_bootstrap
 from cardboot.cli.main import main
 from cardboot.errors import DecodeError, SecurityError, StatusWordError
-from cardboot.pkcs15.locate import locate_bootstrap
+from cardboot.provision.lookup import locate_bootstrap
 from cardboot.provision.access import Secrets
 from cardboot.provision.inspect import inspect_card
 from cardboot.provision.read import read_object, read_stored

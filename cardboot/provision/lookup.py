@@ -1,94 +1,31 @@
-"""Find EF DM_Bootstrap the way OMA DM Bootstrap D.2.5 (SIM) and D.3.5 (UICC) list the steps:
+"""Find EF DM_Bootstrap (or any data object) the way OMA DM Bootstrap D.2.5 (SIM) and D.3.5 (UICC) list
+the steps:
 
 1. read EF.DIR and evaluate the PKCS#15 application template;
 2. select the PKCS#15 DF by path (SIM, indirect selection) or open a logical channel and select the ADF
-   by AID (UICC);
+   by AID (UICC) — or find it as the field does (``card/application.py``);
 3. read EF(ODF) to find the DODF(s);
-4. read the DODF(s) to find the bootstrap data object and its path;
-5. select EF DM_Bootstrap (its size comes from the FCP / GET RESPONSE).
+4. read the DODF(s) to find the data object and its path (``pkcs15/bootstrap_rule.py`` says which);
+5. select its EF (its size comes from the FCP / GET RESPONSE).
 
-Each step runs under its own trace stage so its APDUs can be shown and counted.
-
-Which DODF entry is the bootstrap: the spec does not fix a label or OID (D.1 only says the message is
-an opaque data object the DODF-bootstrap points to). cardboot's rule, in order: an entry whose
-applicationOID / oidDO OID equals the configured OID; an entry whose label or applicationName is one of
-the configured names (default "DM_Bootstrap", the file name D.4.3 uses, and "OMA DM Bootstrap");
-otherwise the first data object of the first DODF that points to a file and is not marked as another
-application's by a well-known OID (LwM2M, Client Provisioning, GlobalPlatform: ``oids.py``). See README
-"PKCS#15".
-
-Directory entries that do not decode never stop the lookup: they are kept raw and reported in
-``BootstrapLocation.warnings``.
+Each step runs under its own trace stage so its APDUs can be shown and counted. Directory entries that do
+not decode never stop the lookup: they are kept raw and reported in ``BootstrapLocation.warnings``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..apdu.trace import Stage
 from ..card import AppSession, Application, FileInfo, open_application, read_applications
 from ..card.access_rule import AccessRules
 from ..card.path import FilePath, path_str
 from ..errors import CardFileNotFoundError, DecodeError, ObjectNotFoundError
-from .aodf import PinObject, RawAuthObject, pin_for, read_aodf
-from .dodf import DataObject, read_dodf
-from .odf import DEFAULT_FID as ODF_FID
-from .odf import OdfEntry, read_odf
-
-DEFAULT_NAMES = ("DM_Bootstrap", "OMA DM Bootstrap")
-
-
-def _norm(text: str | None) -> str:
-    return "".join(ch for ch in (text or "").lower() if ch.isalnum())
-
-
-@dataclass(frozen=True)
-class BootstrapRule:
-    """How to recognise the bootstrap entry in a DODF."""
-
-    names: tuple[str, ...] = DEFAULT_NAMES
-    oid: str | None = None
-
-    def choose(self, objects: list[DataObject]) -> DataObject | None:
-        with_path = [o for o in objects if o.path is not None]
-        if self.oid:
-            for o in with_path:
-                if self.oid in (o.application_oid, o.oid):
-                    return o
-        wanted = {_norm(n) for n in self.names}
-        for o in with_path:
-            if _norm(o.label) in wanted or _norm(o.application_name) in wanted:
-                return o
-        return None
-
-    def fallback(self, objects: list[DataObject]) -> DataObject | None:
-        """The first object with a path that no well-known OID gives to another application."""
-        return next((o for o in objects if o.path is not None and o.known_as is None), None)
-
-    def describe(self) -> str:
-        return "DM bootstrap object"
-
-
-@dataclass(frozen=True)
-class ObjectSelector:
-    """Any DODF data object, by label / application name (compared like the bootstrap names) or OID."""
-
-    wanted: str
-
-    def choose(self, objects: list[DataObject]) -> DataObject | None:
-        for o in objects:
-            if self.wanted in (o.oid, o.application_oid):
-                return o
-        key = _norm(self.wanted)
-        for o in objects:
-            if key and key in (_norm(o.label), _norm(o.application_name)):
-                return o
-        return None
-
-    def fallback(self, objects: list[DataObject]) -> DataObject | None:
-        return None
-
-    def describe(self) -> str:
-        return f"data object {self.wanted!r}"
+from ..pkcs15.aodf import PinObject, RawAuthObject, pin_for, read_aodf
+from ..pkcs15.bootstrap_rule import BootstrapRule, ObjectSelector
+from ..pkcs15.dodf import DataObject, read_dodf
+from ..pkcs15.odf import DEFAULT_FID as ODF_FID
+from ..pkcs15.odf import OdfEntry, read_odf
 
 
 @dataclass
@@ -111,7 +48,7 @@ class BootstrapLocation:
     def card_rules(self) -> AccessRules:
         """The card's own access rules for the object's EF, EF.ARR read if the FCP refers to it."""
         if self.rules is None:
-            with Stage(self.session.card, "EF.ARR", self.apdus):
+            with Stage(self.session.card.exchange.trace, "EF.ARR", self.apdus):
                 self.rules = self.session.files.access_rules(self.path)
         return self.rules
 
@@ -160,33 +97,16 @@ class Seen:
     warnings: list[str] = field(default_factory=list)
 
 
-class Stage:
-    def __init__(self, card, name: str, counts: dict[str, int]):
-        self.trace = card.exchange.trace
-        self.name = name
-        self.counts = counts
-        self.start = card.exchange.count
-
-    def __enter__(self):
-        self.previous = self.trace.stage
-        self.trace.stage = self.name
-        return self
-
-    def __exit__(self, *exc):
-        self.trace.stage = self.previous
-        self.counts[self.name] = self.counts.get(self.name, 0) + self.trace.count - self.start
-
-
 def open_pkcs15(card, apps: list[Application] | None = None, counts: dict[str, int] | None = None) -> AppSession:
     """Steps 1-2: EF.DIR and the PKCS#15 application (D.2.1 / D.3.1), each a trace stage."""
     counts = {} if counts is None else counts
-    with Stage(card, "EF.DIR", counts):
+    with Stage(card.exchange.trace, "EF.DIR", counts):
         if apps is None:
             try:
                 apps = read_applications(card)
             except CardFileNotFoundError:
                 apps = []  # no EF.DIR: open_application looks elsewhere
-    with Stage(card, "select PKCS#15", counts):
+    with Stage(card.exchange.trace, "select PKCS#15", counts):
         return open_application(card, apps=apps)
 
 
@@ -216,7 +136,7 @@ def locate_bootstrap(card, rule: "BootstrapRule | ObjectSelector | None" = None,
 def _locate(card, rule, session: AppSession, counts: dict[str, int], seen: Seen) -> BootstrapLocation:
     files = session.files
     warnings = seen.warnings
-    with Stage(card, "ODF", counts):
+    with Stage(card.exchange.trace, "ODF", counts):
         odf_path = session.path(ODF_FID)
         odf, skipped = read_odf(files.read_file(odf_path), where=f"EF(ODF) {path_str(odf_path)}")
     seen.odf = odf
@@ -227,7 +147,7 @@ def _locate(card, rule, session: AppSession, counts: dict[str, int], seen: Seen)
     chosen = fallback = None
     all_objects = seen.data_objects
     dodf_path: FilePath = ()
-    with Stage(card, "DODF", counts):
+    with Stage(card.exchange.trace, "DODF", counts):
         for entry in dodfs:
             dodf_path = session.path(entry.path.fids)
             objects, skipped = read_dodf(files.read_file(dodf_path), where=f"EF(DODF) {path_str(dodf_path)}")
@@ -247,12 +167,12 @@ def _locate(card, rule, session: AppSession, counts: dict[str, int], seen: Seen)
     if chosen.needs_pin and chosen.auth_id:
         aodf_entry = next((e for e in odf if e.kind == "AODF" and e.path is not None), None)
         if aodf_entry is not None:
-            with Stage(card, "AODF", counts):
+            with Stage(card.exchange.trace, "AODF", counts):
                 aodf_path = session.path(aodf_entry.path.fids)
                 aodf, skipped = read_aodf(files.read_file(aodf_path), where=f"EF(AODF) {path_str(aodf_path)}")
             warnings += map(str, skipped)
             pin = pin_for(aodf, chosen.auth_id)
-    with Stage(card, "DM_Bootstrap", counts):
+    with Stage(card.exchange.trace, "DM_Bootstrap", counts):
         path = session.path(chosen.path.fids)
         info = files.select(path)
     if isinstance(rule, BootstrapRule) or chosen.private or BootstrapRule().choose([chosen]) is chosen:
@@ -268,6 +188,6 @@ def read_bootstrap(location: BootstrapLocation) -> bytes:
     """Read the located object (the whole EF, or the Path's index/length part)."""
     counts = location.apdus
     card_files = location.session.files
-    with Stage(location.session.card, "DM_Bootstrap", counts):
+    with Stage(location.session.card.exchange.trace, "DM_Bootstrap", counts):
         card_files.select(location.path)
         return card_files.read_binary(location.offset, location.size)

@@ -7,7 +7,8 @@ from cardboot.card.efdir import decode_application, encode_application
 from cardboot.card.path import CURRENT_ADF, MF
 from cardboot.errors import TlvError
 from cardboot.pkcs15 import DataObject, Pkcs15Path
-from cardboot.pkcs15.locate import BootstrapRule, locate_bootstrap, read_bootstrap
+from cardboot.provision.lookup import locate_bootstrap, read_bootstrap
+from cardboot.pkcs15.bootstrap_rule import BootstrapRule
 from tests.conftest import make_card
 
 
