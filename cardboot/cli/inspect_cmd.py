@@ -7,7 +7,7 @@ import json
 
 from ..card.atr import describe_atr
 from ..card.path import path_str
-from ..provision.inspect import CardReport, inspect_card
+from ..provision.inspect import CardReport, ContentStatus, inspect_card
 from ..pkcs15.aodf import RawAuthObject
 from .cardopts import add_card_options, add_secret_options, open_card, secrets_from
 
@@ -69,15 +69,15 @@ def render(report: CardReport) -> str:
         steps = ", ".join(f"{k} {v}" for k, v in report.lookup_apdus.items())
         lines.append(f"  lookup    {sum(report.lookup_apdus.values())} APDUs ({steps})")
     c = report.content
-    if c:
-        if c["status"] == "message":
-            verdict = "valid" if c.get("valid") else "INVALID: " + "; ".join(c.get("findings", []))
-            lines.append(f"Content     {c['carrier']} message, WBXML {c.get('wbxml_version')}, {c['size']} bytes, "
-                         f"server {c.get('source')}, {verdict}")
-        elif c["status"] == "empty":
+    if c is not None:
+        if c.status is ContentStatus.MESSAGE:
+            verdict = "valid" if c.valid else "INVALID: " + "; ".join(c.findings)
+            lines.append(f"Content     {c.carrier} message, WBXML {c.wbxml_version}, {c.size} bytes, "
+                         f"server {c.source}, {verdict}")
+        elif c.status is ContentStatus.EMPTY:
             lines.append("Content     empty (all FF, D.4.3)")
         else:
-            lines.append(f"Content     {c['status']}: {c.get('reason') or c.get('error')}")
+            lines.append(f"Content     {c.status.value}: {c.reason}")
     for w in report.warnings:
         lines.append(f"Warning     {w}")
     for e in report.errors:

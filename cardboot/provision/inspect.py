@@ -8,6 +8,7 @@ Malformed PKCS#15 content does not stop the report: the error is recorded beside
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 
 from ..card import Application, Card, FileInfo, read_applications
 from ..card.access_rule import AccessRules
@@ -25,7 +26,7 @@ from ..pkcs15.tokeninfo import TokenInfo, decode_tokeninfo
 from ..bootstrap.syncml import TNDS_WBXML, TNDS_XML
 from ..wbxml.codec import VERSIONS
 from .access import Secrets, read_keys
-from .read import read_stored
+from .read import StoredMessage, read_stored
 
 
 @dataclass
@@ -59,6 +60,50 @@ class FileEntry:
         return out
 
 
+class ContentStatus(str, Enum):
+    EMPTY = "empty"  # all FF (D.4.3)
+    MESSAGE = "message"  # a bootstrap message, decoded and validated
+    MALFORMED = "malformed"  # bytes that are no bootstrap message
+    NOT_READ = "not read"  # a secret is missing, or the card refused
+
+
+@dataclass
+class Content:
+    """What EF DM_Bootstrap holds, as far as inspect could tell."""
+
+    status: ContentStatus
+    reason: str = ""  # NOT_READ: why; MALFORMED: what is wrong
+    size: int = 0
+    read_bytes: int = 0
+    wbxml_version: str | None = None
+    source: str | None = None  # SyncHdr/Source
+    carrier: str | None = None
+    findings: list[str] = field(default_factory=list)
+    needs: str | None = None  # NOT_READ for want of a secret: the key's name
+    needs_adm: bool = False
+    stored: "StoredMessage | None" = None  # what was read (not in as_dict)
+
+    @property
+    def valid(self) -> bool:
+        return self.status is ContentStatus.MESSAGE and not self.findings
+
+    def as_dict(self) -> dict:
+        out = {"status": self.status.value}
+        if self.status is ContentStatus.NOT_READ:
+            out["reason"] = self.reason
+            return out
+        out["read_bytes"] = self.read_bytes
+        if self.status is ContentStatus.EMPTY:
+            return out
+        out["size"] = self.size
+        if self.status is ContentStatus.MALFORMED:
+            out["error"] = self.reason
+            return out
+        out.update(wbxml_version=self.wbxml_version, source=self.source, carrier=self.carrier,
+                   findings=self.findings, valid=self.valid)
+        return out
+
+
 @dataclass
 class CardReport:
     family: str
@@ -78,8 +123,7 @@ class CardReport:
     lookup_apdus: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # directory entries kept raw
-    content: dict = field(default_factory=dict)
-    stored: object = None  # the StoredMessage read for ``content`` (not part of as_dict)
+    content: "Content | None" = None  # what EF DM_Bootstrap holds, when the lookup found it
     apdus: int = 0
 
     def as_dict(self) -> dict:
@@ -98,7 +142,7 @@ class CardReport:
             "bootstrap": None,
             "errors": self.errors,
             "warnings": self.warnings,
-            "content": self.content,
+            "content": self.content.as_dict() if self.content is not None else {},
             "apdus": self.apdus,
         }
         if self.pkcs15 is not None:
@@ -190,35 +234,33 @@ def inspect_card(card: Card, reader: str = "", protocol: str = "", secrets: Secr
     return report
 
 
-def _content(card: Card, loc: BootstrapLocation, secrets: Secrets, report: "CardReport | None" = None) -> dict:
+def _content(card: Card, loc: BootstrapLocation, secrets: Secrets) -> Content:
     """What EF DM_Bootstrap holds: empty, a message (decoded and validated), or why it was not read."""
     try:
         keys = read_keys(loc, secrets)
     except CardbootError as e:
-        return {"status": "not read", "reason": str(e)}
+        return Content(ContentStatus.NOT_READ, reason=str(e))
     missing = [k for k in keys if (secrets.adm if k.adm else secrets.pin) is None]
     if missing:
         flag = "--adm-env/--adm-file/--adm-prompt" if missing[0].adm else "--pin-env/--pin-file/--pin-prompt"
         why = "private" if loc.data_object.needs_pin else "protected by the card's READ rule"
-        return {"status": "not read", "reason": f"{why}: reading needs {missing[0].name} (give {flag})"}
+        return Content(ContentStatus.NOT_READ, reason=f"{why}: reading needs {missing[0].name} (give {flag})",
+                       needs=missing[0].name, needs_adm=missing[0].adm)
     try:
         stored = read_stored(card, secrets, location=loc)
     except CardbootError as e:
-        return {"status": "not read", "reason": str(e)}
-    if report is not None:
-        report.stored = stored
+        return Content(ContentStatus.NOT_READ, reason=str(e))
     if stored.empty:
-        return {"status": "empty", "read_bytes": stored.read_bytes}
-    out = {"status": "message", "size": len(stored.data), "read_bytes": stored.read_bytes}
+        return Content(ContentStatus.EMPTY, read_bytes=stored.read_bytes, stored=stored)
     if stored.error:
-        out.update(status="malformed", error=stored.error)
-        return out
+        return Content(ContentStatus.MALFORMED, size=len(stored.data), read_bytes=stored.read_bytes,
+                       reason=stored.error, stored=stored)
     msg = stored.loaded.message
     carriers = {i.type for _c, i in msg.items() if i.type}
-    out.update(wbxml_version=VERSIONS.get(stored.loaded.version), source=msg.header.source,
-               carrier="tnds-wbxml" if TNDS_WBXML in carriers else "tnds-xml" if TNDS_XML in carriers else "plain",
-               findings=[str(f) for f in stored.findings], valid=not stored.findings)
-    return out
+    return Content(ContentStatus.MESSAGE, size=len(stored.data), read_bytes=stored.read_bytes,
+                   wbxml_version=VERSIONS.get(stored.loaded.version), source=msg.header.source,
+                   carrier="tnds-wbxml" if TNDS_WBXML in carriers else "tnds-xml" if TNDS_XML in carriers else "plain",
+                   findings=[str(f) for f in stored.findings], stored=stored)
 
 
 def _inspect_pkcs15(card: Card, report: CardReport, counts: dict[str, int], secrets: Secrets) -> None:
@@ -241,7 +283,7 @@ def _inspect_pkcs15(card: Card, report: CardReport, counts: dict[str, int], secr
                 report.bootstrap.card_rules()
             except CardbootError as e:
                 report.errors.append(f"access rules of {path_str(report.bootstrap.path)} not read: {e}")
-            report.content = _content(card, report.bootstrap, secrets, report)
+            report.content = _content(card, report.bootstrap, secrets)
         # Beyond the lookup: the other PKCS#15 files, for the listing
         _probe(files, "ODF", session.path(ODF_FID), report)
         if _probe(files, "TokenInfo", session.path(TOKENINFO_FID), report) is not None:

@@ -20,7 +20,7 @@ from ..card.path import path_str
 from ..errors import CardbootError, CardRemovedError, PinBlockedError, PinRetryGuardError, TransportError, tries_left
 from ..provision.lookup import locate_bootstrap
 from ..provision.access import Secrets, pin_overview, secret_key
-from ..provision.inspect import CardReport, inspect_card
+from ..provision.inspect import CardReport, ContentStatus, inspect_card
 from ..provision.write import erase_stored, write_stored
 from ..provision.session import card_session
 from ..secret import Secret
@@ -222,24 +222,25 @@ class CardbootApp(App):
 
     def _show_content(self) -> None:
         report = self.report
-        c = report.content if report else {}
-        text = {"empty": "EF DM_Bootstrap is empty (all FF, D.4.3)."}.get(c.get("status"), "")
-        xml = hexdump = ""
-        stored = report.stored if report else None
-        if c.get("status") == "message" and stored is not None and stored.loaded is not None:
+        c = report.content if report else None
+        text = xml = hexdump = ""
+        stored = c.stored if c is not None else None
+        if c is not None and c.status is ContentStatus.EMPTY:
+            text = "EF DM_Bootstrap is empty (all FF, D.4.3)."
+        if c is not None and c.status is ContentStatus.MESSAGE and stored is not None and stored.loaded is not None:
             rows = summary(stored.loaded.message, show_secrets=self.show_secrets)
             text = "\n".join(f"{k:<34} {v}" for k, v in rows)
-            verdict = "valid" if c.get("valid") else "INVALID"
-            text = f"{c['carrier']} message, WBXML {c.get('wbxml_version')}, {c['size']} bytes: {verdict}\n" + \
-                "\n".join(c.get("findings", [])) + "\n" + text
+            verdict = "valid" if c.valid else "INVALID"
+            text = f"{c.carrier} message, WBXML {c.wbxml_version}, {c.size} bytes: {verdict}\n" + \
+                "\n".join(c.findings) + "\n" + text
             root = expand_embedded_tnds(stored.loaded.root, xml_text=True)
             xml = to_xml_bytes(root if self.show_secrets else mask_secrets(root)).decode()
             hexdump = "\n".join(f"{i:04X}  {stored.data[i:i + 16].hex(' ').upper()}" for i in range(0, len(stored.data), 16))
             if not self.show_secrets:
                 hexdump = "(hex hidden while secrets are masked: press s)"
-        elif c.get("status") in ("not read", "malformed"):
-            text = f"{c['status']}: {c.get('reason') or c.get('error')}" + \
-                ("\n\nPress p to enter the PIN." if "private" in (c.get("reason") or "") else "")
+        elif c is not None and c.status in (ContentStatus.NOT_READ, ContentStatus.MALFORMED):
+            text = f"{c.status.value}: {c.reason}" + \
+                ("\n\nPress p to enter the PIN." if c.needs is not None and not c.needs_adm else "")
         self.query_one("#summary", Static).update(text)
         self.query_one("#xml", Static).update(xml)
         self.query_one("#hex", Static).update(hexdump)
@@ -284,7 +285,7 @@ class CardbootApp(App):
         if self.report is None or self.report.bootstrap is None:
             self.notify("No card with EF DM_Bootstrap in the chosen reader.", severity="warning")
             return
-        stored = self.report.stored
+        stored = self.report.content.stored if self.report.content is not None else None
         current = stored.loaded.message if stored is not None and stored.loaded is not None else None
         self.push_screen(WriteScreen(self.template, self.defaults, self.report.bootstrap.size, current),
                          self._write_confirmed)

@@ -105,7 +105,7 @@ def test_inspect_lwm2m_names_the_objects_and_warns_about_the_raw_entry():
     assert report.dodf[0].known_as == "OMA LwM2M bootstrap"
     assert report.bootstrap.data_object.label == "DM_Bootstrap"
     assert len(report.warnings) == 1 and "byte 132" in report.warnings[0]
-    assert not report.errors and report.content["status"] == "empty"
+    assert not report.errors and report.content.status.value == "empty"
 
 
 def test_read_object_by_oid_and_label():
