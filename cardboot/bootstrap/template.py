@@ -18,9 +18,9 @@ from pathlib import Path
 
 from ..errors import MessageError, ProfileError
 from .. import infile
+from .syncml import SECRET_NAMES
 from .tnds import FORMATS, TndsNode
 
-SECRET_LEAVES = frozenset({"AAuthSecret"})
 
 
 @dataclass
@@ -126,7 +126,7 @@ def _node(name: str, spec, fill: _Filler, where: str) -> TndsNode:
         if fmt not in FORMATS or fmt == "node":
             raise MessageError(f"{fill.source}: {where}: format {fmt!r} is not a leaf format")
         return TndsNode(name, format=fmt, mime=spec.get("type"), acl=fill(spec["acl"], where) if "acl" in spec else None,
-                        value=fill(spec["value"], where), secret=bool(spec.get("secret", name in SECRET_LEAVES)))
+                        value=fill(spec["value"], where), secret=bool(spec.get("secret", name in SECRET_NAMES)))
     if isinstance(spec, dict):
         node = TndsNode(name, format="node")
         for key, sub in spec.items():
@@ -145,7 +145,7 @@ def _node(name: str, spec, fill: _Filler, where: str) -> TndsNode:
     if isinstance(spec, int):
         return TndsNode(name, format="int", value=str(spec))
     if isinstance(spec, str):
-        return TndsNode(name, format="chr", value=fill(spec, where), secret=name in SECRET_LEAVES)
+        return TndsNode(name, format="chr", value=fill(spec, where), secret=name in SECRET_NAMES)
     raise MessageError(f"{fill.source}: {where}: {type(spec).__name__} is not a node or a leaf value")
 
 
@@ -197,6 +197,25 @@ def template_variables(template: dict) -> set[str]:
     return names
 
 
+def secret_leaves(template: dict) -> set[str]:
+    """Names of the leaves a template marks secret (``secret = true``, or a name in SECRET_NAMES): what a
+    face that knows the template masks in a message decoded from bytes, where no flag survives."""
+    names: set[str] = set(SECRET_NAMES)
+
+    def walk(nodes: dict) -> None:
+        for key, spec in nodes.items():
+            if isinstance(spec, dict) and "value" in spec:
+                if spec.get("secret", key in SECRET_NAMES):
+                    names.add(key)
+            elif isinstance(spec, dict):
+                walk(spec)
+
+    for obj in template.get("object", []):
+        if isinstance(obj, dict) and isinstance(obj.get("nodes"), dict):
+            walk(obj["nodes"])
+    return names
+
+
 def secret_variables(template: dict) -> set[str]:
     """Names of the {placeholders} that fill secret leaves (AAuthSecret, or ``secret = true``): values a
     face must mask and a ledger must not keep."""
@@ -205,11 +224,11 @@ def secret_variables(template: dict) -> set[str]:
     def walk(nodes: dict) -> None:
         for key, spec in nodes.items():
             if isinstance(spec, dict) and "value" in spec:
-                if spec.get("secret", key in SECRET_LEAVES):
+                if spec.get("secret", key in SECRET_NAMES):
                     names.update(template_variables({"v": spec["value"]}))
             elif isinstance(spec, dict):
                 walk(spec)
-            elif key in SECRET_LEAVES:
+            elif key in SECRET_NAMES:
                 names.update(template_variables({"v": spec}))
 
     for obj in template.get("object", []):

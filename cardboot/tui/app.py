@@ -67,6 +67,7 @@ class CardbootApp(App):
         super().__init__()
         self.entries = entries if entries is not None else virtual_entries()
         self.template = template
+        self.secret_leaves = _secret_leaves(template)  # what the template marks secret, masked on display
         self.defaults = defaults if defaults is not None else _example_vars()
         self.poll_pcsc = poll_pcsc
         self.current: ReaderEntry | None = None
@@ -228,13 +229,13 @@ class CardbootApp(App):
         if c is not None and c.status is ContentStatus.EMPTY:
             text = "EF DM_Bootstrap is empty (all FF, D.4.3)."
         if c is not None and c.status is ContentStatus.MESSAGE and stored is not None and stored.loaded is not None:
-            rows = summary(stored.loaded.message, show_secrets=self.show_secrets)
+            rows = summary(stored.loaded.message, show_secrets=self.show_secrets, secret_names=self.secret_leaves)
             text = "\n".join(f"{k:<34} {v}" for k, v in rows)
             verdict = "valid" if c.valid else "INVALID"
             text = f"{c.carrier} message, WBXML {c.wbxml_version}, {c.size} bytes: {verdict}\n" + \
                 "\n".join(c.findings) + "\n" + text
             root = expand_embedded_tnds(stored.loaded.root, xml_text=True)
-            xml = to_xml_bytes(root if self.show_secrets else mask_secrets(root)).decode()
+            xml = to_xml_bytes(root if self.show_secrets else mask_secrets(root, self.secret_leaves)).decode()
             hexdump = "\n".join(f"{i:04X}  {stored.data[i:i + 16].hex(' ').upper()}" for i in range(0, len(stored.data), 16))
             if not self.show_secrets:
                 hexdump = "(hex hidden while secrets are masked: press s)"
@@ -379,6 +380,15 @@ class CardbootApp(App):
         self.call_from_thread(self._log, trace)
         self.call_from_thread(self.push_screen, ResultDialog(ok, f"{what}: {title}", detail))
         self.call_from_thread(self.load_card)
+
+
+def _secret_leaves(template: str) -> set[str]:
+    from ..bootstrap.template import load_toml, resolve_template, secret_leaves
+
+    try:
+        return secret_leaves(load_toml(resolve_template(template), "template"))
+    except CardbootError:
+        return set()
 
 
 def _example_vars() -> dict:

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from ..bootstrap.template import load_toml, resolve_template, secret_variables, template_variables
+from ..bootstrap.template import load_toml, resolve_template, secret_leaves, secret_variables, template_variables
 from ..provision.prepare import from_template
 from ..bootstrap.view import diff
 from ..errors import CardbootError
@@ -34,6 +34,7 @@ class WriteScreen(ModalScreen):
         self.template = load_toml(resolve_template(template), "template")
         self.names = sorted(template_variables(self.template))
         self.secret_names = secret_variables(self.template)
+        self.secret_leaves = secret_leaves(self.template)
         self.defaults = defaults
         self.capacity = capacity
         self.current = current  # the card's message (for the diff)
@@ -73,7 +74,7 @@ class WriteScreen(ModalScreen):
         lines = [f"{len(data)} of {self.capacity} bytes"]
         lines += [str(f) for f in findings]
         if self.current is not None:
-            changes = diff(self.current, msg)
+            changes = diff(self.current, msg, self.secret_leaves)
             lines.append(f"{len(changes)} change(s) against the card" if changes else "same content as the card")
             lines += changes[:8]
         box.update("\n".join(lines))
