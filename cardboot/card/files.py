@@ -180,15 +180,21 @@ class FileAccess(ABC):
         self.select(path)
         return self.read_binary()
 
+    def update_verified(self, offset: int, data: bytes, where: str | None = None) -> None:
+        """UPDATE BINARY, then read back and compare: the one place a write is proven."""
+        self.update_binary(offset, data)
+        back = self.read_binary(offset, len(data))
+        if back != data:
+            i = next(i for i, (a, b) in enumerate(zip(data, back)) if a != b)
+            raise VerifyMismatchError(where or path_str(self._current or ()), offset + i, data[i], back[i])
+
     def write_file(self, path, data: bytes, offset: int = 0, *, verify: bool = True) -> None:
         """SELECT, UPDATE BINARY and (by default) read back and compare."""
         self.select(path)
-        self.update_binary(offset, data)
         if verify:
-            back = self.read_binary(offset, len(data))
-            if back != data:
-                i = next(i for i, (a, b) in enumerate(zip(data, back)) if a != b)
-                raise VerifyMismatchError(path_str(self._current or ()), offset + i, data[i], back[i])
+            self.update_verified(offset, data)
+        else:
+            self.update_binary(offset, data)
 
     # --- record EFs -----------------------------------------------------------------------------------
     def read_record(self, number: int) -> bytes:

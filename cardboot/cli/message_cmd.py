@@ -15,7 +15,7 @@ from ..wbxml.xml import to_xml_bytes
 from ..outfile import write_private
 from ..provision.prepare import from_template
 
-VERSIONS = {"1.1": 0x01, "1.2": 0x02, "1.3": 0x03}
+VERSIONS = {text: number for number, text in codec_versions.items()}  # "1.2" -> 0x02
 
 
 def add_parser(sub) -> None:

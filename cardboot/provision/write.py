@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import MessageTooBigError, VerifyMismatchError
+from ..errors import MessageTooBigError
 from ..card.path import path_str
 from .lookup import BootstrapLocation, locate_bootstrap
 from ..pkcs15.bootstrap_rule import BootstrapRule
@@ -59,11 +59,7 @@ def write_stored(card, message: bytes, secrets: Secrets | None = None, *, pad_al
         present(files, writing, secrets, "writing EF DM_Bootstrap (UPDATE is ADM, D.4.3)")
         end = max(len(message), previous)
         payload = message + b"\xff" * (end - len(message))
-        files.update_binary(loc.offset, payload)
-        back = files.read_binary(loc.offset, len(payload))
-        if back != payload:
-            i = next(i for i, (a, b) in enumerate(zip(payload, back)) if a != b)
-            raise VerifyMismatchError(where, loc.offset + i, payload[i], back[i])
+        files.update_verified(loc.offset, payload, where)
         return WriteResult(loc, len(message), end - len(message), previous, True, card.exchange.count - start)
     finally:
         loc.session.close()
