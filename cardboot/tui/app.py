@@ -7,6 +7,8 @@ an APDU log. Card work runs in thread workers calling the provisioning functions
 
 from __future__ import annotations
 
+import threading
+
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -67,6 +69,8 @@ class CardbootApp(App):
         super().__init__()
         self.entries = entries if entries is not None else virtual_entries()
         self.template = template
+        # thread workers cannot be cancelled: one card session at a time, whatever asked for it
+        self._card_lock = threading.Lock()
         self.secret_leaves = _secret_leaves(template)  # what the template marks secret, masked on display
         self.defaults = defaults if defaults is not None else _example_vars()
         self.poll_pcsc = poll_pcsc
@@ -105,6 +109,9 @@ class CardbootApp(App):
         readers.focus()
         if self.entries:
             readers.index = 0
+        if len(self.entries) == 1:  # the only reader there is (e.g. `cardboot tui --vsim uicc`): open it
+            self.current = self.entries[0]
+            self.load_card()
         if self.poll_pcsc:
             self.poll_readers()
 
@@ -165,7 +172,7 @@ class CardbootApp(App):
         trace = ProgressTrace(self)
         try:
             transport = entry.transport()
-            with card_session(transport, trace=trace) as card:
+            with self._card_lock, card_session(transport, trace=trace) as card:
                 report = inspect_card(card, entry.name, transport.protocol, Secrets(pin=self.pin))
                 pins = pin_overview(card) if report.bootstrap is not None else []
             self.call_from_thread(self.show_report, report, trace, pins)
@@ -317,7 +324,7 @@ class CardbootApp(App):
         """Probe the retries left in a worker, then show the dialog."""
         retries, name = None, kind.upper()
         try:
-            with card_session(self.current.transport()) as card:
+            with self._card_lock, card_session(self.current.transport()) as card:
                 loc = locate_bootstrap(card)
                 try:
                     key = secret_key(loc, kind)
@@ -364,7 +371,7 @@ class CardbootApp(App):
     def _provision(self, job, what: str) -> None:
         trace = ProgressTrace(self)
         try:
-            with card_session(self.current.transport(), trace=trace) as card:
+            with self._card_lock, card_session(self.current.transport(), trace=trace) as card:
                 result = job(card)
             ok, title = True, "Verified"
             detail = (f"{result.written}-byte message in {path_str(result.location.path)}, read back and equal; "

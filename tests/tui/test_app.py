@@ -142,3 +142,12 @@ async def test_remove_and_insert_a_virtual_card_and_help():
         await pilot.press("question_mark")
         await settle(app, pilot)
         assert "Nothing is called done" in text(app.screen, "Static")
+
+
+@pytest.mark.asyncio
+async def test_the_only_reader_is_opened_at_start():
+    app = CardbootApp(virtual_entries(["uicc"]), poll_pcsc=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.current is app.entries[0] and app.report is not None
+        assert "UICC" in str(app.query_one("#card").root.label)
