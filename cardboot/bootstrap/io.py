@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import MessageError
 from ..wbxml import codec
-from ..wbxml.codec import Element
+from ..wbxml.element import Element
 from ..wbxml.xml import element_from_xml, parse_xml
 from ..infile import read_bounded
 from .syncml import ElementBudget, Message, element_to_message

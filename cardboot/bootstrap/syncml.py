@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ..errors import MessageError, WbxmlError
 from ..wbxml import codec
-from ..wbxml.codec import Element
+from ..wbxml.element import Element
 from ..wbxml.tables import DMDDF12, NS_METINF, NS_SYNCML12
 from .tnds import MgmtTree, element_to_tree, tree_to_element
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import MessageError
-from ..wbxml.codec import Element
+from ..wbxml.element import Element
 from ..wbxml.tables import NS_DMDDF12
 
 FORMATS = ("b64", "bin", "bool", "chr", "int", "node", "null", "xml", "date", "time", "float")

@@ -9,7 +9,7 @@ it works with (``template.secret_leaves``) — a message decoded from bytes carr
 from __future__ import annotations
 
 from ..secret import MASK
-from ..wbxml.codec import Element
+from ..wbxml.element import Element
 from .syncml import SECRET_NAMES, TNDS_WBXML, Message
 from .validate import message_objects
 

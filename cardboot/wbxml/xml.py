@@ -15,7 +15,7 @@ import re
 from lxml import etree
 
 from ..errors import XmlError
-from .codec import Element
+from .element import Element
 
 MAX_XML = 1 << 20
 # DOCTYPEs SyncML tools (libwbxml among them) write; their DTDs are never loaded

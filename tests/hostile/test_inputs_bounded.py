@@ -13,7 +13,7 @@ from cardboot.bootstrap.builder import build_message, encode_message
 from cardboot.bootstrap.template import load_bootstrap
 from cardboot.cli.main import main
 from cardboot.wbxml import codec
-from cardboot.wbxml.codec import Element
+from cardboot.wbxml.element import Element
 from cardboot.wbxml.tables import DMDDF12, NS_DMDDF12
 
 VARS = "profiles/vars/example.toml"
