@@ -208,11 +208,9 @@ def _item_data(data: Element, mime: str | None, target: str | None, budget: Elem
 
 
 def tnds_xml_text(tree_element: Element) -> str:
-    from lxml import etree
+    from ..wbxml.xml import to_xml_text
 
-    from ..wbxml.xml import element_to_xml
-
-    return etree.tostring(element_to_xml(tree_element), encoding="unicode")
+    return to_xml_text(tree_element)
 
 
 def expand_embedded_tnds(root: Element, *, xml_text: bool = False, copy: bool = True,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import MessageError, ProfileError
 from .. import infile
+from ..wbxml.xml import first_unsafe
 from .syncml import SECRET_NAMES
 from .tnds import FORMATS, TndsNode
 
@@ -93,25 +94,18 @@ class _Filler:
                 raise MessageError(f"{self.source}: {where}: variable {name!r} is not set")
             self.used.add(name)
             value_text = self.vars[name]
-            bad = next((i for i, ch in enumerate(value_text) if not _xml_char(ch)), None)
+            bad = first_unsafe(value_text)
             if bad is not None:
                 raise MessageError(f"variable {name!r}: character U+{ord(value_text[bad]):04X} at position {bad} "
                                    "cannot travel in a bootstrap message (XML 1.0 Char; the same rule for every "
                                    "carrier)")
             out.append(value_text)
         text = "".join(out)
-        bad = next((i for i, ch in enumerate(text) if not _xml_char(ch)), None)
+        bad = first_unsafe(text)
         if bad is not None:
             raise MessageError(f"{self.source}: {where}: character U+{ord(text[bad]):04X} at position {bad} cannot "
                                "travel in a bootstrap message (XML 1.0 Char; the same rule for every carrier)")
         return text
-
-
-def _xml_char(ch: str) -> bool:
-    """XML 1.0 Char production: what a value may hold so that the plain, tnds-xml and tnds-wbxml carriers
-    (and libwbxml's XML side) all carry it alike."""
-    c = ord(ch)
-    return c in (0x9, 0xA, 0xD) or 0x20 <= c <= 0xD7FF or 0xE000 <= c <= 0xFFFD or 0x10000 <= c <= 0x10FFFF
 
 
 def _check_name(name: str, source: str, where: str) -> None:

@@ -86,7 +86,14 @@ def element_from_xml(node: etree._Element) -> Element:
     return top
 
 
-_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# What XML 1.0 cannot carry (its Char production, inverted): the one rule for what a value may hold
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def first_unsafe(text: str) -> int | None:
+    """Index of the first character XML 1.0 cannot carry, or None."""
+    m = _XML_UNSAFE.search(text)
+    return m.start() if m else None
 
 
 def opaque_as_text(data: bytes) -> str:
@@ -100,44 +107,21 @@ def opaque_as_text(data: bytes) -> str:
     return text
 
 
-def element_to_xml(e: Element, opaque=opaque_as_text) -> etree._Element:
-    """:class:`Element` → lxml element; each namespace change is declared as the default namespace,
-    the way libwbxml writes it (``<Format xmlns="syncml:metinf">``)."""
-    root = etree.Element(f"{{{e.namespace}}}{e.tag}" if e.namespace else e.tag,
-                         nsmap={None: e.namespace} if e.namespace else None)
-    work = [(e, root)]
-    while work:
-        src, dst = work.pop()
-        last = None
-        for c in src.children:
-            if isinstance(c, Element):
-                nsmap = {None: c.namespace} if c.namespace and c.namespace != src.namespace else None
-                child = etree.SubElement(dst, f"{{{c.namespace}}}{c.tag}" if c.namespace else c.tag, nsmap=nsmap)
-                work.append((c, child))
-                last = child
-            else:
-                text = c if isinstance(c, str) else opaque(c)
-                if isinstance(text, etree._Element):
-                    dst.append(text)
-                    last = text
-                    continue
-                if last is None:
-                    dst.text = (dst.text or "") + text
-                else:
-                    last.tail = (last.tail or "") + text
-    return root
-
-
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
 def to_xml_bytes(e: Element, *, pretty: bool = True, opaque=opaque_as_text) -> bytes:
-    """Serialize directly (several times faster than building lxml elements): each namespace change is
-    declared as the default namespace, as libwbxml writes it; elements holding only elements are indented
-    when ``pretty``. Raises :class:`XmlError` for text XML 1.0 cannot carry (control characters)."""
-    out: list[str] = ['<?xml version="1.0" encoding="UTF-8"?>\n']
+    """The one XML serializer (printing, the XML form of a message, the tnds-xml carrier): each namespace
+    change is declared as the default namespace, as libwbxml writes it; elements holding only elements
+    are indented when ``pretty``. Raises :class:`XmlError` for text XML 1.0 cannot carry."""
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + to_xml_text(e, pretty=pretty, opaque=opaque)).encode("utf-8")
+
+
+def to_xml_text(e: Element, *, pretty: bool = False, opaque=opaque_as_text) -> str:
+    """The element as XML text without a declaration (the TNDS document a tnds-xml Data carries)."""
+    out: list[str] = []
     _serialize(e, None, 0, pretty, opaque, out.append)
-    return "".join(out).encode("utf-8")
+    return "".join(out)
 
 
 def _serialize(el: Element, parent_ns, depth: int, pretty: bool, opaque, emit) -> None:
