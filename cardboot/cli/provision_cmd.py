@@ -65,12 +65,10 @@ def _emit(args, payload: dict, text: str) -> None:
 
 
 def run_readers(args) -> int:
-    from ..transport.pcsc import card_state, list_readers
+    from ..transport.pcsc import reader_states
 
-    out = []
-    for name in list_readers():
-        present, atr = card_state(name)
-        out.append({"reader": name, "card": present, "atr": atr.hex().upper() if atr else None})
+    out = [{"reader": name, "card": present, "atr": atr.hex().upper() if atr else None}
+           for name, present, atr in reader_states()]
     if args.json:
         print(json.dumps(out, indent=2))
     elif not out:

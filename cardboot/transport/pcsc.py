@@ -65,6 +65,29 @@ def resolve_reader(reader: str | int, readers: list[str] | None = None) -> str:
     raise ReaderNotFoundError(f"reader name {reader!r} is ambiguous: {', '.join(matches)}")
 
 
+def reader_states() -> list[tuple[str, bool, bytes]]:
+    """(reader, card present, ATR) for every PC/SC reader, in one context and one status query: the one
+    listing the CLI (`readers`), the TUI and the batch use."""
+    s = _need_scard()
+    ctx = _context()
+    try:
+        hr, readers = s.SCardListReaders(ctx, [])
+        if hr == s.SCARD_E_NO_READERS_AVAILABLE:
+            return []
+        if hr != s.SCARD_S_SUCCESS:
+            raise TransportError(f"PC/SC: cannot list readers ({s.SCardGetErrorMessage(hr).strip()})")
+        hr, states = s.SCardGetStatusChange(ctx, 0, [(r, s.SCARD_STATE_UNAWARE) for r in readers])
+        if hr != s.SCARD_S_SUCCESS:
+            return [(r, False, b"") for r in readers]
+        out = []
+        for name, state, atr in states:
+            present = bool(state & s.SCARD_STATE_PRESENT)
+            out.append((name, present, bytes(atr) if present else b""))
+        return out
+    finally:
+        s.SCardReleaseContext(ctx)
+
+
 def card_state(reader: str) -> tuple[bool, bytes]:
     """(card present, ATR) for a reader, without connecting to the card."""
     s = _need_scard()

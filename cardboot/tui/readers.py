@@ -48,12 +48,8 @@ def virtual_entries(profiles=None) -> list[ReaderEntry]:
 def pcsc_entries() -> list[ReaderEntry]:
     """The PC/SC readers with card presence; empty when there is no pcscd."""
     try:
-        from ..transport.pcsc import card_state, list_readers
+        from ..transport.pcsc import reader_states
 
-        out = []
-        for name in list_readers():
-            present, atr = card_state(name)
-            out.append(ReaderEntry("pcsc", name, present=present, atr=atr))
-        return out
+        return [ReaderEntry("pcsc", name, present=present, atr=atr) for name, present, atr in reader_states()]
     except (CardbootError, ImportError):
         return []
