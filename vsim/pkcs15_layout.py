@@ -9,7 +9,7 @@ import re
 
 from cardboot.pkcs15.aodf import PIN_FLAGS, PIN_TYPES, PinObject
 from cardboot.pkcs15.build import Pkcs15Layout, build_efdir_record, build_files
-from cardboot.pkcs15.dodf import DataObject
+from cardboot.pkcs15.dodf import DataForm, DataObject
 from cardboot.pkcs15.path import Pkcs15Path
 from cardboot.pkcs15.tokeninfo import TOKEN_FLAGS, TokenInfo
 
@@ -134,7 +134,7 @@ def apply_pkcs15(doc: dict, mf: DF, pins: dict, by_name: dict[str, int], conditi
             label=d.get("label"), private=bool(d.get("private", False)), modifiable=bool(d.get("modifiable", False)),
             auth_id=auth_id, application_name=d.get("application"),
             application_oid=_oid(d.get("application_oid"), derr, "application_oid"),
-            path=Pkcs15Path(fid.to_bytes(2, "big")), form=form, oid=_oid(d.get("oid"), derr, "oid"),
+            path=Pkcs15Path(fid.to_bytes(2, "big")), form=DataForm(form), oid=_oid(d.get("oid"), derr, "oid"),
         ))
         if fid in df.children:
             raise derr("fid", f"duplicate FID {fid:04X} in {df.path_str}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from ..apdu import Trace
 from ..provision.session import card_session
@@ -27,10 +28,23 @@ from .rows import Batch
 from .slots import Slot
 
 
+class EventKind(StrEnum):
+    """What happened at a reader (a str enum: compares equal to its text)."""
+
+    CARD = "card"
+    NO_ROW = "no-row"
+    SKIPPED = "skipped"
+    VERIFIED = "verified"
+    ALREADY = "already"
+    FAILED = "failed"
+    REMOVED = "removed"
+    IDLE = "idle"
+
+
 @dataclass
 class Event:
     slot: str
-    kind: str  # card | no-row | skipped | verified | already | failed | removed | idle
+    kind: EventKind
     iccid: str = ""
     detail: str = ""
     apdus: int = 0
@@ -97,7 +111,7 @@ class BatchRunner:
             if not present:
                 empty_since = empty_since or time.monotonic()
                 if self.opt.idle_timeout is not None and time.monotonic() - empty_since > self.opt.idle_timeout:
-                    self.on_event(Event(slot.name, "idle"))
+                    self.on_event(Event(slot.name, EventKind.IDLE))
                     return
                 time.sleep(self.opt.poll)
                 continue
@@ -132,14 +146,14 @@ class BatchRunner:
                 iccid = decode_iccid(card.read_file((MF, EF_ICCID)))
                 row = self.rows.get(iccid)
                 if row is None:
-                    self.on_event(Event(slot.name, "no-row", iccid, "ICCID not in the batch CSV: left alone"))
+                    self.on_event(Event(slot.name, EventKind.NO_ROW, iccid, "ICCID not in the batch CSV: left alone"))
                     return False
                 claim = self.ledger.claim(opt.batch, iccid, opt.station, slot.name, opt.max_attempts)
                 if claim is None:
-                    self.on_event(Event(slot.name, "skipped", iccid, "already verified, failed too often or held "
+                    self.on_event(Event(slot.name, EventKind.SKIPPED, iccid, "already verified, failed too often or held "
                                         "by another station"))
                     return False
-                self.on_event(Event(slot.name, "card", iccid, f"attempt {claim.attempts}"))
+                self.on_event(Event(slot.name, EventKind.CARD, iccid, f"attempt {claim.attempts}"))
                 secrets = Secrets(pin=row.pin or opt.pin, adm=row.adm or opt.adm, force=opt.force_verify)
                 start_apdus = card.exchange.count
                 if claim.previous_state in (CLAIMED, WRITTEN, FAILED):
@@ -147,34 +161,34 @@ class BatchRunner:
                     stored.location.session.close()
                     if stored.data == row.message:
                         self._verified(slot, iccid, card.exchange.count - start_apdus, time.perf_counter() - t0,
-                                       "already")
+                                       EventKind.ALREADY)
                         return False
                 self.ledger.mark(opt.batch, iccid, WRITTEN)
                 result = write_stored(card, row.message, secrets)
                 assert result.verified
-                self._verified(slot, iccid, card.exchange.count - start_apdus, time.perf_counter() - t0, "verified")
+                self._verified(slot, iccid, card.exchange.count - start_apdus, time.perf_counter() - t0, EventKind.VERIFIED)
                 return False
         except (CardRemovedError, TransportError) as e:
             if claim is not None:
                 retry = claim.attempts < opt.max_attempts
                 self.ledger.mark(opt.batch, iccid, FAILED, reason=f"card removed or reader lost: {e}")
-                self.on_event(Event(slot.name, "removed", iccid, str(e)))
+                self.on_event(Event(slot.name, EventKind.REMOVED, iccid, str(e)))
                 return retry
-            self.on_event(Event(slot.name, "removed", iccid, str(e)))
+            self.on_event(Event(slot.name, EventKind.REMOVED, iccid, str(e)))
             return True
         except SecurityError as e:  # wrong or blocked PIN, guard refusal: never retried automatically
             if claim is not None:
                 self.ledger.mark(opt.batch, iccid, FAILED, reason=str(e))
-            self.on_event(Event(slot.name, "failed", iccid, str(e)))
+            self.on_event(Event(slot.name, EventKind.FAILED, iccid, str(e)))
             return False
         except LedgerError:
             raise
         except CardbootError as e:
             if claim is not None:
                 self.ledger.mark(opt.batch, iccid, FAILED, reason=str(e))
-            self.on_event(Event(slot.name, "failed", iccid, str(e)))
+            self.on_event(Event(slot.name, EventKind.FAILED, iccid, str(e)))
             return claim is not None and claim.attempts < opt.max_attempts and isinstance(e, CardIOError)
 
-    def _verified(self, slot: Slot, iccid: str, apdus: int, seconds: float, kind: str) -> None:
+    def _verified(self, slot: Slot, iccid: str, apdus: int, seconds: float, kind: EventKind) -> None:
         self.ledger.mark(self.opt.batch, iccid, VERIFIED, apdus=apdus, seconds=round(seconds, 4))
         self.on_event(Event(slot.name, kind, iccid, apdus=apdus, seconds=seconds))

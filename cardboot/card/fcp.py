@@ -11,7 +11,7 @@ from __future__ import annotations
 from .. import tlv
 from ..errors import TlvError
 from .access_rule import AccessRules, decode_arr_reference, decode_compact, decode_expanded, key_ref_name
-from .fileinfo import FileInfo, PinStatus
+from .fileinfo import FileInfo, FileKind, PinStatus
 
 _WHAT = "FCP"
 
@@ -120,5 +120,5 @@ def decode_fcp(data: bytes, where: str = "") -> FileInfo:
         kind = "MF" if fid == 0x3F00 else ("ADF" if aid else "DF")
     if kind == "EF" and record_size and record_count is not None and size is None:
         size = record_size * record_count
-    return FileInfo(kind, fid, structure, size, record_size, record_count, aid, sfi or None, lifecycle,
+    return FileInfo(FileKind(kind), fid, structure, size, record_size, record_count, aid, sfi or None, lifecycle,
                     access, pins, bytes(data))

@@ -7,6 +7,7 @@ UICC: the FCP template of TS 102 221 11.1.1.3 (decoded in ``fcp.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from .access_rule import AccessRules, Key, key_ref_name, sim_nibble
 
@@ -19,6 +20,15 @@ def sim_chv_name(ref: int) -> str:
         if isinstance(rule, Key):
             return rule.name
     return key_ref_name(ref)
+
+
+class FileKind(StrEnum):
+    """What a SELECT found (a str enum: compares equal to its text)."""
+
+    MF = "MF"
+    DF = "DF"
+    ADF = "ADF"
+    EF = "EF"
 
 
 @dataclass(frozen=True)
@@ -42,7 +52,7 @@ class FileInfo:
     references EF.ARR it holds only the reference until ``FileAccess.access_rules`` reads the record.
     """
 
-    kind: str
+    kind: FileKind
     fid: int | None = None
     structure: str | None = None
     size: int | None = None
@@ -57,7 +67,7 @@ class FileInfo:
 
     @property
     def is_df(self) -> bool:
-        return self.kind in ("MF", "DF", "ADF")
+        return self.kind in (FileKind.MF, FileKind.DF, FileKind.ADF)
 
     def pin(self, key_ref: int) -> PinStatus | None:
         for p in self.pins:
@@ -67,7 +77,7 @@ class FileInfo:
 
     def describe(self) -> str:
         """One line for people: '5031 EF transparent 8 bytes read ALW update ADM1'."""
-        parts = [f"{self.fid:04X}" if self.fid is not None else "----", self.kind]
+        parts = [f"{self.fid:04X}" if self.fid is not None else "----", self.kind.value]
         if self.structure:
             parts.append(self.structure)
         if self.structure in ("linear", "cyclic") and self.record_count is not None:

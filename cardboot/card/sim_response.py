@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..errors import DecodeError
 from .access_rule import AccessRules, sim_nibble
-from .fileinfo import FileInfo, PinStatus, sim_chv_name
+from .fileinfo import FileInfo, FileKind, PinStatus, sim_chv_name
 
 _WHAT = "SIM GET RESPONSE"
 _TYPES = {0x01: "MF", 0x02: "DF", 0x04: "EF"}
@@ -59,7 +59,7 @@ def decode_sim_response(data: bytes, where: str = "") -> FileInfo:
             ("invalidate", sim_nibble(c & 0x0F)),
         ), "sim")
         lifecycle = "activated" if data[11] & 0x01 else "invalidated"
-        return FileInfo("EF", fid, structure, size, record_size, record_count, None, None, lifecycle,
+        return FileInfo(FileKind.EF, fid, structure, size, record_size, record_count, None, None, lifecycle,
                         access, (), bytes(data))
     if len(data) < 13:
         raise DecodeError(_WHAT, f"DF response of {len(data)} bytes, need at least 13", None, where)
@@ -69,4 +69,4 @@ def decode_sim_response(data: bytes, where: str = "") -> FileInfo:
         characteristics = data[13]
         pins.append(_chv(1, data[18], data[19], characteristics))
         pins.append(_chv(2, data[20], data[21], characteristics))
-    return FileInfo(kind, fid, None, None, None, None, None, None, None, AccessRules(), tuple(pins), bytes(data))
+    return FileInfo(FileKind(kind), fid, None, None, None, None, None, None, None, AccessRules(), tuple(pins), bytes(data))

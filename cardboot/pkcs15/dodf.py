@@ -14,6 +14,7 @@ SEQUENCE kept inside the ``[1]`` of typeAttributes, and the OID wrapped in a sec
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from pyasn1.type import univ
 
@@ -23,7 +24,15 @@ from . import asn1, der
 from .oids import well_known
 from .path import Pkcs15Path
 
-FORMS = {"opaqueDO": "opaque", "externalIDO": "external", "oidDO": "oid"}
+class DataForm(StrEnum):
+    """The DataType alternative an entry uses (a str enum: compares equal to its text)."""
+
+    OPAQUE = "opaque"
+    EXTERNAL = "external"
+    OID = "oid"
+
+
+FORMS = {"opaqueDO": DataForm.OPAQUE, "externalIDO": DataForm.EXTERNAL, "oidDO": DataForm.OID}
 
 
 @dataclass(frozen=True)
@@ -38,7 +47,7 @@ class DataObject:
     application_oid: str | None = None
     path: Pkcs15Path | None = None
     direct: bytes | None = None  # a value stored in the DODF itself ([0] direct)
-    form: str = "opaque"
+    form: DataForm = DataForm.OPAQUE
     oid: str | None = None  # oidDO: the object's OID
     flags_present: bool | None = None  # None: encode the flags only when one is set (as OpenSC does)
     offset: int | None = field(default=None, compare=False)  # where the entry starts in the DODF

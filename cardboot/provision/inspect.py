@@ -8,7 +8,7 @@ Malformed PKCS#15 content does not stop the report: the error is recorded beside
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from ..card import Application, Card, FileInfo, read_applications
 from ..card.access_rule import AccessRules
@@ -60,7 +60,7 @@ class FileEntry:
         return out
 
 
-class ContentStatus(str, Enum):
+class ContentStatus(StrEnum):
     EMPTY = "empty"  # all FF (D.4.3)
     MESSAGE = "message"  # a bootstrap message, decoded and validated
     MALFORMED = "malformed"  # bytes that are no bootstrap message

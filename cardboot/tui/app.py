@@ -28,7 +28,7 @@ from ..provision.session import card_session
 from ..secret import Secret
 from ..wbxml.xml import to_xml_bytes
 from .dialogs import HelpScreen, ResultDialog, SecretDialog
-from .readers import ReaderEntry, pcsc_entries, virtual_entries
+from .readers import ReaderEntry, ReaderKind, pcsc_entries, virtual_entries
 from .write_screen import WriteScreen
 
 
@@ -145,10 +145,10 @@ class CardbootApp(App):
             time.sleep(1.0)
 
     def _merge_pcsc(self, found: list[ReaderEntry]) -> None:
-        virtual = [e for e in self.entries if e.kind == "vsim"]
+        virtual = [e for e in self.entries if e.kind is ReaderKind.VSIM]
         self.entries = virtual + found
         self.refresh_readers()
-        if self.current is not None and self.current.kind == "pcsc":
+        if self.current is not None and self.current.kind is ReaderKind.PCSC:
             now = next((e for e in found if e.name == self.current.name), None)
             if now is not None and now.present != self.current.present:
                 self.current = now
@@ -279,7 +279,7 @@ class CardbootApp(App):
 
     def action_insert(self) -> None:
         e = self.current
-        if e is not None and e.kind == "vsim":
+        if e is not None and e.kind is ReaderKind.VSIM:
             e.present = not e.present
             self.refresh_readers()
             self.load_card()

@@ -4,14 +4,20 @@ written stays there; they can be "removed" and "inserted") and the PC/SC readers
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from ..errors import CardbootError, NoCardError
 from ..transport.base import Transport
 
 
+class ReaderKind(StrEnum):
+    VSIM = "vsim"  # a virtual card in process
+    PCSC = "pcsc"  # a PC/SC reader
+
+
 @dataclass
 class ReaderEntry:
-    kind: str  # "vsim" or "pcsc"
+    kind: ReaderKind
     name: str
     profile: str = ""
     card: object = None  # the vsim card object
@@ -23,7 +29,7 @@ class ReaderEntry:
         return f"{self.name} ({'card' if self.present else 'empty'})"
 
     def transport(self) -> Transport:
-        if self.kind == "vsim":
+        if self.kind is ReaderKind.VSIM:
             if not self.present:
                 raise NoCardError(f"{self.name}: no card (press i to insert the virtual card)")
             from ..transport.virtual import VirtualTransport
@@ -41,7 +47,7 @@ def virtual_entries(profiles=None) -> list[ReaderEntry]:
     out = []
     for p in profiles or builtin_profiles():
         card = vsim.load_card(p)
-        out.append(ReaderEntry("vsim", f"vsim {p}", p, card, True, card.atr))
+        out.append(ReaderEntry(ReaderKind.VSIM, f"vsim {p}", p, card, True, card.atr))
     return out
 
 
@@ -50,6 +56,6 @@ def pcsc_entries() -> list[ReaderEntry]:
     try:
         from ..transport.pcsc import reader_states
 
-        return [ReaderEntry("pcsc", name, present=present, atr=atr) for name, present, atr in reader_states()]
+        return [ReaderEntry(ReaderKind.PCSC, name, present=present, atr=atr) for name, present, atr in reader_states()]
     except (CardbootError, ImportError):
         return []
