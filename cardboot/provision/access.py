@@ -100,6 +100,19 @@ def present(files, keys: list[Key], secrets: Secrets, purpose: str) -> None:
             raise
 
 
+def probe_secret(card, kind: str) -> tuple[str, int | None]:
+    """(key name, tries left) for the key the operator's 'pin' or 'adm' value will be verified against,
+    probed without spending a try (None: the card does not say; -1 verified)."""
+    loc = locate_bootstrap(card)
+    try:
+        key = secret_key(loc, kind)
+        if key is None:
+            return kind.upper(), None
+        return key.name, loc.session.files.pin_retries(key.ref)
+    finally:
+        loc.session.close()
+
+
 def pin_overview(card) -> list[tuple[str, int, int | None]]:
     """(name, key reference, tries left) for the PINs that guard EF DM_Bootstrap: those reading needs,
     those UPDATE needs, and the AODF's PIN objects. Tries: -1 verified, 0 blocked, None unknown (a SIM

@@ -20,8 +20,7 @@ from ..bootstrap.syncml import expand_embedded_tnds
 from ..bootstrap.view import mask_secrets, summary
 from ..card.path import path_str
 from ..errors import CardbootError, CardRemovedError, PinBlockedError, PinRetryGuardError, TransportError, tries_left
-from ..provision.lookup import locate_bootstrap
-from ..provision.access import Secrets, pin_overview, secret_key
+from ..provision.access import Secrets, pin_overview, probe_secret
 from ..provision.inspect import CardReport, ContentStatus, inspect_card
 from ..provision.write import erase_stored, write_stored
 from ..provision.session import card_session
@@ -325,14 +324,7 @@ class CardbootApp(App):
         retries, name = None, kind.upper()
         try:
             with self._card_lock, card_session(self.current.transport()) as card:
-                loc = locate_bootstrap(card)
-                try:
-                    key = secret_key(loc, kind)
-                    if key is not None:
-                        name = key.name
-                        retries = loc.session.files.pin_retries(key.ref)
-                finally:
-                    loc.session.close()
+                name, retries = probe_secret(card, kind)
         except CardbootError as e:
             self.call_from_thread(self.notify, str(e), severity="error")
             return
