@@ -30,10 +30,16 @@ def load_card(name_or_path: str | Path, t0: bool = False, iccid: str | None = No
     """A virtual card from a layout (built-in name or TOML path); ``iccid`` replaces EF.ICCID's content."""
     card = card_from_profile(load_profile(name_or_path), t0=t0)
     if iccid is not None:
-        from cardboot.card.iccid import encode_iccid
-
         ef = card.mf.children.get(0x2FE2)
         if ef is None:
             raise ValueError(f"{name_or_path} has no EF.ICCID to put {iccid} in")
-        ef.data[:] = encode_iccid(iccid, ef.size)
+        ef.data[:] = _iccid_bytes(iccid, ef.size)
     return card
+
+
+def _iccid_bytes(iccid: str, size: int) -> bytes:
+    """EF.ICCID (TS 102 221 13.2): BCD, digits swapped in each byte, padded with F."""
+    if not iccid.isascii() or not iccid.isdigit() or len(iccid) > 2 * size:
+        raise ValueError(f"ICCID {iccid!r} is not 1..{2 * size} digits")
+    digits = iccid.ljust(2 * size, "F")
+    return bytes(int(digits[i + 1] + digits[i], 16) for i in range(0, 2 * size, 2))

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cardboot.apdu.command import CommandApdu
-from cardboot.errors import ApduFormatError
+from .apdu import Command, MalformedApdu, parse_command
 
 from .fs import ALWAYS, DF, EF, MF_FID, NEVER, AccessCondition, Node
 from .profile import CardProfile
@@ -89,8 +88,8 @@ class VirtualCard:
             if forced is not None:
                 return forced
         try:
-            cmd = CommandApdu.from_bytes(apdu)
-        except ApduFormatError:
+            cmd = parse_command(apdu)
+        except MalformedApdu:
             return b"\x67\x00"
         try:
             data, sw = self.handle(cmd)
@@ -98,7 +97,7 @@ class VirtualCard:
             data, sw = e.data, e.sw
         return data + sw.to_bytes(2, "big")
 
-    def handle(self, cmd: CommandApdu) -> tuple[bytes, int]:  # pragma: no cover - abstract
+    def handle(self, cmd: Command) -> tuple[bytes, int]:  # pragma: no cover - abstract
         raise NotImplementedError
 
     # --- selection (TS 102 221 8.4.1, TS 51.011 8.1) -------------------------------------------------

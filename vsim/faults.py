@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from cardboot.apdu.command import CommandApdu
+from .apdu import Command, parse_command
 
 
 @dataclass
@@ -33,9 +33,9 @@ class FaultPlan:
             self.fired.append(f"sw at {index}")
             return self.sw_at[index].to_bytes(2, "big")
         if self.tear_at == index and len(apdu) > 5 and apdu[1] == 0xD6:
-            cmd = CommandApdu.from_bytes(apdu)
+            cmd = parse_command(apdu)
             if self.tear_keep > 0:
-                torn = CommandApdu(cmd.cla, cmd.ins, cmd.p1, cmd.p2, cmd.data[: self.tear_keep])
+                torn = Command(cmd.cla, cmd.ins, cmd.p1, cmd.p2, cmd.data[: self.tear_keep])
                 card.handle(torn)
             self.fired.append(f"tear at {index}")
             raise ConnectionError(f"fault injection: UPDATE BINARY torn after {self.tear_keep} bytes")

@@ -163,7 +163,7 @@ def served_card(profile: str, reader: str, port: int = 35963, extra: tuple[str, 
     stop it (SIGTERM) and wait for the card to leave on exit."""
     from .vpcd import wait_for
 
-    proc = subprocess.Popen([sys.executable, "-m", "cardboot.cli.main", "vsim", "serve", "--profile", profile,
+    proc = subprocess.Popen([sys.executable, "-m", "vsim", "serve", "--profile", profile,
                              "--port", str(port), *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         if not wait_for(lambda: card_present(reader), timeout):

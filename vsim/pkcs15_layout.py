@@ -1,20 +1,17 @@
-"""The ``[pkcs15]`` section of a card layout: PKCS#15 objects declared as data, encoded by
-:mod:`cardboot.pkcs15.build` into EF.DIR's template, ODF, TokenInfo, AODF and DODF, plus the EFs the data
-objects point to. Access: the directory files read ALW, update as ``update`` says (D.4.1: ADM).
+"""The ``[pkcs15]`` section of a card layout: PKCS#15 objects declared as data, encoded by :mod:`vsim.der`
+(vsim's own encoders, not cardboot's) into EF.DIR's template, ODF, TokenInfo, AODF and DODF, plus the EFs
+the data objects point to. Access: the directory files read ALW, update as ``update`` says (D.4.1: ADM).
 """
 
 from __future__ import annotations
 
 import re
 
-from cardboot.pkcs15.aodf import PIN_FLAGS, PIN_TYPES, PinObject
-from cardboot.pkcs15.build import Pkcs15Layout, build_efdir_record, build_files
-from cardboot.pkcs15.dodf import DataForm, DataObject
-from cardboot.pkcs15.path import Pkcs15Path
-from cardboot.pkcs15.tokeninfo import TOKEN_FLAGS, TokenInfo
-
+from . import der
+from .der import PIN_FLAGS, PIN_TYPES, TOKEN_FLAGS
 from .fs import ALWAYS, DF, EF
 
+PKCS15_AID = bytes.fromhex("A000000063504B43532D3135")  # PKCS#15 5.4 (RID A000000063, PIX "PKCS-15")
 _DIR_FILES = {"odf": 0x5031, "tokeninfo": 0x5032, "aodf": 0x5012, "dodf": 0x5207}
 
 
@@ -85,7 +82,7 @@ def apply_pkcs15(doc: dict, mf: DF, pins: dict, by_name: dict[str, int], conditi
 
     ti = sub("tokeninfo")
     terr = err_at("pkcs15.tokeninfo", 0)
-    tokeninfo = TokenInfo(
+    tokeninfo = der.Token(
         serial=hexval(ti.get("serial", "00"), terr, "serial"),
         manufacturer=ti.get("manufacturer"),
         label=ti.get("label"),
@@ -110,13 +107,13 @@ def apply_pkcs15(doc: dict, mf: DF, pins: dict, by_name: dict[str, int], conditi
         ptype = p.get("type", "ascii-numeric")
         if ptype not in PIN_TYPES:
             raise perr("type", f"type must be one of {', '.join(PIN_TYPES)}")
-        pin_objects.append(PinObject(
+        pin_objects.append(der.Pin(
             label=p.get("label", card_pin), auth_id=auth_id, reference=by_name[card_pin],
             flags=_flags(p.get("flags", []), PIN_FLAGS, perr, "flags"), pin_type=ptype,
             min_length=intval(p.get("min_length", 4), perr, "min_length", 0, 255),
             stored_length=intval(p.get("stored_length", 8), perr, "stored_length", 0, 255),
             max_length=intval(p.get("max_length", 8), perr, "max_length", 0, 255),
-            pad_char=hexval(p["pad"], perr, "pad") if "pad" in p else None,
+            pad=hexval(p["pad"], perr, "pad") if "pad" in p else None,
         ))
 
     data_objects = []
@@ -130,11 +127,14 @@ def apply_pkcs15(doc: dict, mf: DF, pins: dict, by_name: dict[str, int], conditi
         form = d.get("form", "opaque")
         if form not in ("opaque", "oid", "external"):
             raise derr("form", "form must be opaque, oid or external")
-        data_objects.append(DataObject(
-            label=d.get("label"), private=bool(d.get("private", False)), modifiable=bool(d.get("modifiable", False)),
-            auth_id=auth_id, application_name=d.get("application"),
+        for key in ("label", "application"):
+            if key in d and not isinstance(d[key], str):
+                raise derr(key, f"{key} must be a string")
+        data_objects.append(der.Data(
+            fid=fid, label=d.get("label"), private=bool(d.get("private", False)),
+            modifiable=bool(d.get("modifiable", False)), auth_id=auth_id, application=d.get("application"),
             application_oid=_oid(d.get("application_oid"), derr, "application_oid"),
-            path=Pkcs15Path(fid.to_bytes(2, "big")), form=DataForm(form), oid=_oid(d.get("oid"), derr, "oid"),
+            form=form, oid=_oid(d.get("oid"), derr, "oid"),
         ))
         if fid in df.children:
             raise derr("fid", f"duplicate FID {fid:04X} in {df.path_str}")
@@ -144,10 +144,13 @@ def apply_pkcs15(doc: dict, mf: DF, pins: dict, by_name: dict[str, int], conditi
         raw_select_data(ef, d, derr)
         df.add(ef)
 
-    layout = Pkcs15Layout(df.path, tokeninfo, data_objects, pin_objects, section.get("label", "PKCS#15"),
-                          hexval(section["aid"], err, "aid") if "aid" in section else df.aid or Pkcs15Layout.aid,
-                          fids["odf"], fids["tokeninfo"], fids["aodf"], fids["dodf"])
-    built = build_files(layout)
+    built = {
+        fids["odf"]: der.odf(fids["dodf"], fids["aodf"] if pin_objects else None),
+        fids["tokeninfo"]: der.token_info(tokeninfo),
+        fids["dodf"]: b"".join(der.data_object(d) for d in data_objects),
+    }
+    if pin_objects:
+        built[fids["aodf"]] = b"".join(der.pin_object(p) for p in pin_objects)
     for name in ("odf", "tokeninfo", "dodf", "aodf"):
         content = built.get(fids[name])
         if content is None:
@@ -170,7 +173,8 @@ def apply_pkcs15(doc: dict, mf: DF, pins: dict, by_name: dict[str, int], conditi
         efdir = _find(mf, section["efdir"], err, "efdir")
         if not isinstance(efdir, EF) or efdir.structure != "linear":
             raise err("efdir", "efdir must name a linear fixed EF")
-        record = build_efdir_record(layout, efdir.record_size)
+        aid = hexval(section["aid"], err, "aid") if "aid" in section else df.aid or PKCS15_AID
+        record = der.efdir_record(aid, section.get("label", "PKCS#15"), df.path, efdir.record_size)
         for n in range(1, efdir.record_count + 1):
             if set(efdir.record(n)) == {0xFF}:
                 efdir.set_record(n, record)

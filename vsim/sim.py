@@ -7,8 +7,7 @@ PIN's key reference as its nibble, so ADM1 (VERIFY P2 = 0A, as many SIM vendors 
 
 from __future__ import annotations
 
-from cardboot.apdu.command import CommandApdu
-
+from .apdu import Command
 from .card import ChannelState, SwError, VirtualCard
 from .fs import ALWAYS, DF, EF, NEVER, AccessCondition, Node
 from .pins import PIN_BLOCK
@@ -79,7 +78,7 @@ class VirtualSim(VirtualCard):
         return (b"\x00\x00" + free.to_bytes(2, "big") + fid + bytes([ftype]) + b"\x00" * 5
                 + bytes([len(gsm)]) + gsm)
 
-    def handle(self, cmd: CommandApdu) -> tuple[bytes, int]:
+    def handle(self, cmd: Command) -> tuple[bytes, int]:
         if cmd.cla != SIM_CLA:
             raise SwError(0x6E00)
         ch = self.channels[0]
@@ -90,10 +89,10 @@ class VirtualSim(VirtualCard):
             raise SwError(0x6D00)
         return handler(self, ch, cmd)
 
-    def _p3(self, cmd: CommandApdu) -> int:
+    def _p3(self, cmd: Command) -> int:
         return len(cmd.data) if cmd.data else (cmd.le or 0)
 
-    def _select(self, ch: ChannelState, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _select(self, ch: ChannelState, cmd: Command) -> tuple[bytes, int]:
         if cmd.p1 or cmd.p2:
             raise SwError(0x6B00)
         if len(cmd.data) != 2:
@@ -103,7 +102,7 @@ class VirtualSim(VirtualCard):
         ch.pending = self.response_data(node)
         return b"", 0x9F00 | len(ch.pending)
 
-    def _get_response(self, ch: ChannelState, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _get_response(self, ch: ChannelState, cmd: Command) -> tuple[bytes, int]:
         if not ch.pending:
             raise SwError(0x6F00)
         le = cmd.le or 256
@@ -113,7 +112,7 @@ class VirtualSim(VirtualCard):
         ch.pending = b""
         return out, 0x9000
 
-    def _read_binary(self, ch: ChannelState, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _read_binary(self, ch: ChannelState, cmd: Command) -> tuple[bytes, int]:
         ef = self.transparent_ef(ch)
         self.require(ef, "read", ch)
         offset = (cmd.p1 << 8) | cmd.p2
@@ -122,7 +121,7 @@ class VirtualSim(VirtualCard):
             raise SwError(0x9402)
         return bytes(ef.data[offset : offset + n]), 0x9000
 
-    def _update_binary(self, ch: ChannelState, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _update_binary(self, ch: ChannelState, cmd: Command) -> tuple[bytes, int]:
         ef = self.transparent_ef(ch)
         self.require(ef, "update", ch)
         offset = (cmd.p1 << 8) | cmd.p2
@@ -133,7 +132,7 @@ class VirtualSim(VirtualCard):
         ef.data[offset : offset + len(cmd.data)] = cmd.data
         return b"", 0x9000
 
-    def _read_record(self, ch: ChannelState, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _read_record(self, ch: ChannelState, cmd: Command) -> tuple[bytes, int]:
         ef = self.linear_ef(ch)
         self.require(ef, "read", ch)
         if (cmd.le or 256) != ef.record_size:
@@ -141,7 +140,7 @@ class VirtualSim(VirtualCard):
         n = self.record_number(ef, ch, cmd.p1, cmd.p2)
         return ef.record(n), 0x9000
 
-    def _update_record(self, ch: ChannelState, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _update_record(self, ch: ChannelState, cmd: Command) -> tuple[bytes, int]:
         ef = self.linear_ef(ch)
         self.require(ef, "update", ch)
         if len(cmd.data) != ef.record_size:
@@ -150,7 +149,7 @@ class VirtualSim(VirtualCard):
         ef.set_record(n, cmd.data)
         return b"", 0x9000
 
-    def _presented_chv(self, ref: int, cmd: CommandApdu, blocks: int = 1):
+    def _presented_chv(self, ref: int, cmd: Command, blocks: int = 1):
         """The CHV a VERIFY / CHANGE / DISABLE / ENABLE names, its data length checked (TS 51.011 9.4):
         9802 no such CHV, 67xx wrong length, 9840 blocked."""
         pin = self.pins.get(ref)
@@ -162,7 +161,7 @@ class VirtualSim(VirtualCard):
             raise SwError(0x9840)
         return pin
 
-    def _verify_chv(self, ch: ChannelState, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _verify_chv(self, ch: ChannelState, cmd: Command) -> tuple[bytes, int]:
         if cmd.p1:
             raise SwError(0x6B00)
         pin = self._presented_chv(cmd.p2, cmd)
@@ -172,7 +171,7 @@ class VirtualSim(VirtualCard):
         self.unmark_verified(cmd.p2, ch)
         return b"", 0x9840 if pin.blocked else 0x9804
 
-    def _unblock_chv(self, ch: ChannelState, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _unblock_chv(self, ch: ChannelState, cmd: Command) -> tuple[bytes, int]:
         ref = 0x01 if cmd.p2 == 0x00 else cmd.p2  # TS 51.011 9.2.12: P2 = 00 means CHV1
         pin = self.pins.get(ref)
         if pin is None or pin.puk is None:
@@ -186,14 +185,14 @@ class VirtualSim(VirtualCard):
             return b"", 0x9000
         return b"", 0x9840 if pin.puk_retries == 0 else 0x9804
 
-    def _status(self, ch: ChannelState, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _status(self, ch: ChannelState, cmd: Command) -> tuple[bytes, int]:
         data = self.response_data(ch.current_df)
         le = cmd.le or 256
         if le > len(data):
             raise SwError(0x6700 | (len(data) & 0xFF))  # TS 51.011 9.4.4: wrong P3, 67xx
         return data[:le], 0x9000
 
-    def _change_chv(self, ch: ChannelState, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _change_chv(self, ch: ChannelState, cmd: Command) -> tuple[bytes, int]:
         """CHANGE CHV (TS 51.011 9.2.10): P2 = CHV 01 or 02, data old || new (8 + 8 bytes)."""
         if cmd.p1 or cmd.p2 not in (0x01, 0x02):
             raise SwError(0x6B00)
@@ -206,7 +205,7 @@ class VirtualSim(VirtualCard):
         self.mark_verified(cmd.p2, ch)
         return b"", 0x9000
 
-    def _chv1_enablement(self, ch: ChannelState, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _chv1_enablement(self, ch: ChannelState, cmd: Command) -> tuple[bytes, int]:
         """DISABLE CHV (26) / ENABLE CHV (28), TS 51.011 9.2.11 / 9.2.12: CHV1 only, data the CHV1 value."""
         if cmd.p1 or cmd.p2 != 0x01:
             raise SwError(0x6B00)

@@ -5,9 +5,8 @@ CLA A0 is answered 6E00, as a UICC in 3G mode does.
 
 from __future__ import annotations
 
-from cardboot import tlv
-from cardboot.apdu.command import CommandApdu
-
+from .apdu import Command
+from .der import tlv
 from .card import ChannelState, SwError, VirtualCard
 from .fs import ALWAYS, DF, EF, NEVER, AccessCondition, Node
 from .pins import PIN_BLOCK
@@ -32,7 +31,7 @@ def _sc_do(cond: AccessCondition) -> bytes:
         return b"\x90\x00"
     if cond == NEVER:
         return b"\x97\x00"
-    return tlv.encode(0xA4, tlv.encode(0x83, bytes([int(cond)])) + tlv.encode(0x95, bytes([_USAGE_USER_PIN])))
+    return tlv(0xA4, tlv(0x83, bytes([int(cond)])) + tlv(0x95, bytes([_USAGE_USER_PIN])))
 
 
 def channel_from_cla(cla: int) -> int | None:
@@ -58,11 +57,11 @@ class VirtualUicc(VirtualCard):
             return node.security_raw
         if isinstance(node, EF):
             read, update = node.condition("read"), node.condition("update")
-            body = tlv.encode(0x80, bytes([_AM_READ])) + _sc_do(read)
-            body += tlv.encode(0x80, bytes([_AM_UPDATE | _AM_DEACTIVATE_ACTIVATE])) + _sc_do(update)
+            body = tlv(0x80, bytes([_AM_READ])) + _sc_do(read)
+            body += tlv(0x80, bytes([_AM_UPDATE | _AM_DEACTIVATE_ACTIVATE])) + _sc_do(update)
         else:
-            body = tlv.encode(0x80, b"\x7f") + _sc_do(node.condition("update"))
-        return tlv.encode(0xAB, body)
+            body = tlv(0x80, b"\x7f") + _sc_do(node.condition("update"))
+        return tlv(0xAB, body)
 
     def pin_status_template(self, df: DF) -> bytes:
         refs = df.pin_refs
@@ -71,10 +70,10 @@ class VirtualUicc(VirtualCard):
             pin = self.pins.get(ref)
             if pin is not None and pin.enabled:
                 ps |= 0x80 >> (i % 8)
-        body = tlv.encode(0x90, bytes([ps]))
+        body = tlv(0x90, bytes([ps]))
         for ref in refs:
-            body += tlv.encode(0x95, bytes([_USAGE_USER_PIN])) + tlv.encode(0x83, bytes([ref]))
-        return tlv.encode(0xC6, body)
+            body += tlv(0x95, bytes([_USAGE_USER_PIN])) + tlv(0x83, bytes([ref]))
+        return tlv(0xC6, body)
 
     def fcp(self, node: Node) -> bytes:
         """FCP template (TS 102 221 11.1.1.3) for the file."""
@@ -89,23 +88,23 @@ class VirtualUicc(VirtualCard):
             items.append((0x82, desc))
             items.append((0x83, node.fid.to_bytes(2, "big")))
             items.append((0x8A, bytes([_LCSI_ACTIVATED])))
-            out = b"".join(tlv.encode(t, v) for t, v in items) + self.security_attributes(node)
-            out += tlv.encode(0x80, node.size.to_bytes(2, "big"))
-            out += tlv.encode(0x88, bytes([node.sfi << 3]) if node.sfi else b"")
+            out = b"".join(tlv(t, v) for t, v in items) + self.security_attributes(node)
+            out += tlv(0x80, node.size.to_bytes(2, "big"))
+            out += tlv(0x88, bytes([node.sfi << 3]) if node.sfi else b"")
         else:
             assert isinstance(node, DF)
-            out = tlv.encode(0x82, bytes([_DESC_DF, _DATA_CODING]))
-            out += tlv.encode(0x83, node.fid.to_bytes(2, "big"))
+            out = tlv(0x82, bytes([_DESC_DF, _DATA_CODING]))
+            out += tlv(0x83, node.fid.to_bytes(2, "big"))
             if node.aid:
-                out += tlv.encode(0x84, node.aid)
-            out += tlv.encode(0x8A, bytes([_LCSI_ACTIVATED]))
+                out += tlv(0x84, node.aid)
+            out += tlv(0x8A, bytes([_LCSI_ACTIVATED]))
             out += self.security_attributes(node)
             out += self.pin_status_template(node)
             total = sum(n.size for n in node.walk() if isinstance(n, EF))
-            out += tlv.encode(0x81, total.to_bytes(2, "big"))
-        return tlv.encode(0x62, out)
+            out += tlv(0x81, total.to_bytes(2, "big"))
+        return tlv(0x62, out)
 
-    def _respond(self, ch: ChannelState, cmd: CommandApdu, data: bytes) -> tuple[bytes, int]:
+    def _respond(self, ch: ChannelState, cmd: Command, data: bytes) -> tuple[bytes, int]:
         """Return data for a case-4 command: 61xx under T=0, directly under T=1."""
         if self.t0:
             ch.pending = data
@@ -114,7 +113,7 @@ class VirtualUicc(VirtualCard):
             return b"", 0x9000
         return data, 0x9000
 
-    def _case2(self, data: bytes, cmd: CommandApdu, available: int, short_sw: int) -> tuple[bytes, int]:
+    def _case2(self, data: bytes, cmd: Command, available: int, short_sw: int) -> tuple[bytes, int]:
         """Answer a case-2 read: Le bytes when they are there; past the end 6Cxx (T=0) or the bytes
         that are there with ``short_sw`` (T=1, 62 82 for READ BINARY)."""
         le = cmd.le or 256
@@ -127,7 +126,7 @@ class VirtualUicc(VirtualCard):
         return data, short_sw
 
     # --- dispatch -----------------------------------------------------------------------------------
-    def handle(self, cmd: CommandApdu) -> tuple[bytes, int]:
+    def handle(self, cmd: Command) -> tuple[bytes, int]:
         chan = channel_from_cla(cmd.cla)
         if chan is None:
             raise SwError(0x6E00)
@@ -144,7 +143,7 @@ class VirtualUicc(VirtualCard):
             data = b""  # case 1 / 3: no Le, no response data (ISO/IEC 7816-4 5.1)
         return data, sw
 
-    def _select(self, ch: ChannelState, chan: int, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _select(self, ch: ChannelState, chan: int, cmd: Command) -> tuple[bytes, int]:
         p1, p2 = cmd.p1, cmd.p2
         if p2 not in (0x00, 0x04, 0x0C):  # 00 (FCI, answered with the FCP as many UICCs do), 04 FCP, 0C none
             raise SwError(0x6A86)
@@ -175,7 +174,7 @@ class VirtualUicc(VirtualCard):
                 return node
         raise SwError(0x6A82)
 
-    def _offset(self, ch: ChannelState, cmd: CommandApdu) -> tuple[EF, int]:
+    def _offset(self, ch: ChannelState, cmd: Command) -> tuple[EF, int]:
         if cmd.p1 & 0x80:
             if cmd.p1 & 0x60:
                 raise SwError(0x6A86)
@@ -184,7 +183,7 @@ class VirtualUicc(VirtualCard):
             return self.transparent_ef(ch), cmd.p2
         return self.transparent_ef(ch), (cmd.p1 << 8) | cmd.p2
 
-    def _read_binary(self, ch: ChannelState, chan: int, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _read_binary(self, ch: ChannelState, chan: int, cmd: Command) -> tuple[bytes, int]:
         ef, offset = self._offset(ch, cmd)
         self.require(ef, "read", ch)
         if offset >= ef.size:
@@ -194,7 +193,7 @@ class VirtualUicc(VirtualCard):
         data = bytes(ef.data[offset : offset + min(le, available)])
         return self._case2(data, cmd, available, 0x6282)
 
-    def _update_binary(self, ch: ChannelState, chan: int, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _update_binary(self, ch: ChannelState, chan: int, cmd: Command) -> tuple[bytes, int]:
         ef, offset = self._offset(ch, cmd)
         self.require(ef, "update", ch)
         if not cmd.data:
@@ -206,7 +205,7 @@ class VirtualUicc(VirtualCard):
         ef.data[offset : offset + len(cmd.data)] = cmd.data
         return b"", 0x9000
 
-    def _read_record(self, ch: ChannelState, chan: int, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _read_record(self, ch: ChannelState, chan: int, cmd: Command) -> tuple[bytes, int]:
         ef = self.linear_ef(ch, cmd.p2 >> 3)
         self.require(ef, "read", ch)
         n = self.record_number(ef, ch, cmd.p1, cmd.p2 & 0x07)
@@ -216,7 +215,7 @@ class VirtualUicc(VirtualCard):
             return rec, 0x9000
         raise SwError(0x6C00 | ef.record_size)
 
-    def _update_record(self, ch: ChannelState, chan: int, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _update_record(self, ch: ChannelState, chan: int, cmd: Command) -> tuple[bytes, int]:
         ef = self.linear_ef(ch, cmd.p2 >> 3)
         self.require(ef, "update", ch)
         if len(cmd.data) != ef.record_size:
@@ -234,7 +233,7 @@ class VirtualUicc(VirtualCard):
             raise SwError(0x6983)
         return pin
 
-    def _verify(self, ch: ChannelState, chan: int, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _verify(self, ch: ChannelState, chan: int, cmd: Command) -> tuple[bytes, int]:
         if cmd.p1 not in (0x00,):
             raise SwError(0x6A86)
         pin = self._known_pin(cmd.p2)
@@ -250,7 +249,7 @@ class VirtualUicc(VirtualCard):
         self.unmark_verified(cmd.p2, ch)
         return b"", 0x63C0 | pin.retries
 
-    def _change_pin(self, ch: ChannelState, chan: int, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _change_pin(self, ch: ChannelState, chan: int, cmd: Command) -> tuple[bytes, int]:
         pin = self._known_pin(cmd.p2)
         if len(cmd.data) != 2 * PIN_BLOCK:
             raise SwError(0x6700)
@@ -260,7 +259,7 @@ class VirtualUicc(VirtualCard):
         self.mark_verified(cmd.p2, ch)
         return b"", 0x9000
 
-    def _unblock_pin(self, ch: ChannelState, chan: int, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _unblock_pin(self, ch: ChannelState, chan: int, cmd: Command) -> tuple[bytes, int]:
         pin = self.pins.get(cmd.p2)
         if pin is None or pin.puk is None:
             raise SwError(0x6A88)
@@ -275,7 +274,7 @@ class VirtualUicc(VirtualCard):
             return b"", 0x9000
         return b"", (0x63C0 | pin.puk_retries) if pin.puk_retries else 0x6983
 
-    def _pin_enablement(self, ch: ChannelState, chan: int, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _pin_enablement(self, ch: ChannelState, chan: int, cmd: Command) -> tuple[bytes, int]:
         """DISABLE PIN (26) / ENABLE PIN (28), TS 102 221 11.1.10 / 11.1.11: P2 key reference, data the PIN."""
         if cmd.p1 not in (0x00,) and not (cmd.ins == 0x26 and cmd.p1 & 0x80):
             raise SwError(0x6A86)
@@ -290,7 +289,7 @@ class VirtualUicc(VirtualCard):
         pin.enabled = want
         return b"", 0x9000
 
-    def _manage_channel(self, ch: ChannelState, chan: int, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _manage_channel(self, ch: ChannelState, chan: int, cmd: Command) -> tuple[bytes, int]:
         if cmd.p1 == 0x00:  # open
             if cmd.p2 == 0:
                 free = [n for n in range(1, self.max_channels) if n not in self.channels]
@@ -316,12 +315,12 @@ class VirtualUicc(VirtualCard):
             return b"", 0x9000
         raise SwError(0x6A86)
 
-    def _status(self, ch: ChannelState, chan: int, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _status(self, ch: ChannelState, chan: int, cmd: Command) -> tuple[bytes, int]:
         df = ch.current_df
         if cmd.p2 == 0x0C:
             return b"", 0x9000
         if cmd.p2 == 0x01:
-            data = tlv.encode(0x84, df.aid) if df.aid else b""
+            data = tlv(0x84, df.aid) if df.aid else b""
         else:
             data = self.fcp(df)
         le = cmd.le or 256
@@ -329,7 +328,7 @@ class VirtualUicc(VirtualCard):
             raise SwError(0x6C00 | (len(data) & 0xFF))  # T=0 case 2, P3 != Na: the card names the length
         return data[:le], 0x9000
 
-    def _get_response(self, ch: ChannelState, chan: int, cmd: CommandApdu) -> tuple[bytes, int]:
+    def _get_response(self, ch: ChannelState, chan: int, cmd: Command) -> tuple[bytes, int]:
         if not ch.pending:
             raise SwError(0x6985)
         le = cmd.le or 256

@@ -18,7 +18,24 @@ import socket
 import threading
 import time
 
-from cardboot.card.atr import atr_protocols
+
+def atr_protocols(atr: bytes) -> set[int]:
+    """Transmission protocols an ATR offers (ISO/IEC 7816-3 8.2.3: the low nibble of each TDi; T=0 when
+    there is no TD1). T=15 is global bytes, not a protocol."""
+    if len(atr) < 2:
+        return {0}
+    protocols: set[int] = set()
+    y, i = atr[1] >> 4, 2
+    while True:
+        i += bin(y & 0x7).count("1")  # TAi, TBi, TCi present
+        if not y & 0x8 or i >= len(atr):
+            break
+        td = atr[i]
+        i += 1
+        if td & 0x0F != 15:
+            protocols.add(td & 0x0F)
+        y = td >> 4
+    return protocols or {0}
 
 log = logging.getLogger("vsim.vpcd")
 

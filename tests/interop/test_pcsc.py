@@ -154,7 +154,7 @@ def test_cardboot_vsim_serve_process(vsim_pcscd, tmp_path):
     from vsim.vpcd import wait_for
 
     state = tmp_path / "served.json"
-    proc = subprocess.Popen([sys.executable, "-m", "cardboot.cli.main", "vsim", "serve", "--profile", "uicc",
+    proc = subprocess.Popen([sys.executable, "-m", "vsim", "serve", "--profile", "uicc",
                              "--state", str(state), "--port", str(vsim_pcscd.port)],
                             stderr=subprocess.PIPE, text=True)
     try:

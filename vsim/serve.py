@@ -1,0 +1,88 @@
+"""Serve virtual cards to pcscd through the vsmartcard vpcd driver: ``python -m vsim serve`` (the same as
+``cardboot vsim serve``), one card per vpcd slot, until SIGTERM / SIGINT."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+
+def add_arguments(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument("--profile", action="append", metavar="LAYOUT",
+                       help="built-in name (uicc, sim) or TOML path; repeat for more cards, one per slot "
+                       "(default: uicc)")
+    serve.add_argument("--state", action="append", metavar="FILE",
+                       help="load/save the card's content here (atomically); one per --profile")
+    serve.add_argument("--port", type=int, default=35963, help="vpcd port of the first slot (default 35963)")
+    serve.add_argument("--host", default="127.0.0.1", help="where vpcd listens (default 127.0.0.1)")
+    serve.add_argument("--t0", action="store_true", help="behave as T=0 cards (61xx / 9Fxx)")
+    serve.add_argument("--no-quickack", action="store_true", help="do not set TCP_QUICKACK (for measuring)")
+    serve.add_argument("--no-nodelay", action="store_true", help="do not set TCP_NODELAY (for measuring)")
+    faults = serve.add_argument_group("fault injection (first card)")
+    faults.add_argument("--drop-after", type=int, metavar="N", help="drop the link on APDU #N (0-based)")
+    faults.add_argument("--sw-at", action="append", metavar="N:SW", help="answer SW (hex) to APDU #N")
+    faults.add_argument("--tear-at", metavar="N:K", help="tear UPDATE BINARY #N after K bytes, then drop")
+    faults.add_argument("--latency-ms", type=float, default=0.0, help="delay every APDU")
+
+
+def run(args) -> int:
+    from . import load_card
+    from .faults import FaultPlan
+    from .pcscd import stop_stray_pcscd
+    from .state import StateKeeper, load_state
+    from .vpcd import VpcdCard
+
+    stop_stray_pcscd()  # a killed batch run's private pcscd would take the vpcd connection
+    profiles = args.profile or ["uicc"]
+    states = args.state or []
+    if len(states) > len(profiles):
+        raise ValueError("more --state files than --profile cards")
+    servers = []
+    for i, profile in enumerate(profiles):
+        card = load_card(profile, t0=args.t0)
+        keeper = None
+        if i < len(states):
+            load_state(card, states[i])
+            keeper = StateKeeper(card, states[i])
+        if i == 0 and (args.drop_after is not None or args.sw_at or args.tear_at or args.latency_ms):
+            card.fault = FaultPlan.parse(args.drop_after, args.sw_at, args.tear_at, args.latency_ms)
+        servers.append(VpcdCard(card, args.host, args.port + i, quickack=not args.no_quickack,
+                                nodelay=not args.no_nodelay, state=keeper))
+    done = threading.Event()
+
+    def stop(signum, frame):
+        for s in servers:
+            s.stop()
+        done.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    threads = [s.start_thread() for s in servers]
+    for s, profile in zip(servers, profiles):
+        print(f"vsim: {profile} on vpcd {args.host}:{s.port}", file=sys.stderr, flush=True)
+    while not done.wait(0.5):
+        if not any(t.is_alive() for t in threads):
+            break
+    for t in threads:
+        t.join(timeout=3)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m vsim", description="virtual SIM/UICC cards for pcscd (vpcd)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_arguments(sub.add_parser("serve", help="connect virtual cards to pcscd's vpcd reader slots"))
+    args = parser.parse_args(argv)
+    if args.command != "serve":
+        parser.print_help()
+        return 2
+    try:
+        return run(args)
+    except Exception as e:  # noqa: BLE001 - a layout or state problem: one line, its exit code
+        code = getattr(e, "exit_code", None)
+        if code is None and not isinstance(e, (ValueError, OSError)):
+            raise
+        print(f"vsim: error: {e}", file=sys.stderr)
+        return code or 2
