@@ -78,10 +78,13 @@ def reader_conf(port: int, lib: str, name: str = READER_PREFIX) -> str:
 class PcscdService:
     """``ensure()`` a pcscd with vpcd slots on ``port`` and ``port + 1``; ``stop()`` only what we started."""
 
-    def __init__(self, port: int = 35963, log_path: str | None = None, slots: int = 2):
+    def __init__(self, port: int = 35963, log_path: str | None = None, slots: int = 2, *, cleanup: bool = True):
+        """``cleanup``: stop private pcscds a killed run left (their owner is dead) and remove a stale
+        pcscd socket before starting; off, nothing this service did not create is touched."""
         self.port = port
         self.slots = slots
         self.log_path = log_path
+        self.cleanup = cleanup
         self.proc: subprocess.Popen | None = None
         self.confdir: str | None = None
         self.workdir: str | None = None
@@ -92,7 +95,8 @@ class PcscdService:
         return self.proc is not None
 
     def ensure(self, timeout: float = 15.0) -> list[str]:
-        stop_stray_pcscd()  # a private pcscd of a killed run: gone before anything looks at the readers
+        if self.cleanup:
+            stop_stray_pcscd()  # a private pcscd of a killed run: gone before anything looks at the readers
         current = readers()
         if current is not None:
             vp = [r for r in current if r.startswith(READER_PREFIX)]
@@ -112,6 +116,9 @@ class PcscdService:
         if os.geteuid() != 0:
             raise PcscdUnavailable("starting pcscd needs root (its socket lives in /run/pcscd)")
         if PCSCD_SOCKET.exists():  # left over by a pcscd that was killed
+            if not self.cleanup:
+                raise PcscdUnavailable(f"{PCSCD_SOCKET} exists but no pcscd answers (a stale socket: remove it, "
+                                       "or let vsim clean up: --vsim-cleanup)")
             PCSCD_SOCKET.unlink()
         self.workdir = tempfile.mkdtemp(prefix="vsim-pcscd-")
         self.confdir = str(Path(self.workdir, "reader.conf.d"))  # pcscd parses every file in here

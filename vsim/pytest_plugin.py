@@ -9,6 +9,12 @@
 
 Choose the layout with ``@pytest.mark.vsim_profile("sim", t0=True)`` or indirect parametrisation:
 ``@pytest.mark.parametrize("vsim_card", ["sim", "uicc"], indirect=True)``. Default: the built-in UICC.
+
+Options (command line, or the same name with underscores in the ini file): ``--vsim-port N`` the vpcd
+port of the first slot (default 35963, vsmartcard's); ``--vsim-slots N`` vpcd readers a private pcscd
+gets (default 2); ``--vsim-cleanup`` lets the session stop private pcscds of killed runs and remove a
+stale pcscd socket — without it the plugin touches no process or socket it did not create.
+The types it hands out (:class:`VsimCard`, :class:`VsimReader`) are exported here.
 """
 
 from __future__ import annotations
@@ -18,9 +24,29 @@ from dataclasses import dataclass
 import pytest
 
 
+__all__ = ["VsimCard", "VsimReader"]
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("vsim", "virtual SIM/UICC cards")
+    group.addoption("--vsim-port", type=int, default=None, help="vpcd port of the first slot (default 35963)")
+    group.addoption("--vsim-slots", type=int, default=None, help="vpcd readers of a private pcscd (default 2)")
+    group.addoption("--vsim-cleanup", action="store_true", default=None,
+                    help="stop private pcscds of killed runs and remove a stale pcscd socket")
+    parser.addini("vsim_port", "vpcd port of the first slot", default="35963")
+    parser.addini("vsim_slots", "vpcd readers of a private pcscd", default="2")
+    parser.addini("vsim_cleanup", "stop private pcscds of killed runs, remove a stale socket", type="bool",
+                  default=False)
+
+
+def _option(config, name: str):
+    value = config.getoption(f"--vsim-{name}")
+    return value if value is not None else config.getini(f"vsim_{name}")
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "vsim_profile(name, t0=False): card layout for the vsim fixtures")
-    config.addinivalue_line("markers", "pcsc: needs pcscd and the vsmartcard vpcd driver")
+    config.addinivalue_line("markers", "pcsc: needs pcscd and the vsmartcard vpcd driver (vsim_reader fixtures)")
 
 
 def _profile(request) -> tuple[str, bool]:
@@ -65,12 +91,13 @@ def vsim_card(request):
 
 
 @pytest.fixture(scope="session")
-def vsim_pcscd(tmp_path_factory):
+def vsim_pcscd(request, tmp_path_factory):
     """pcscd with the vpcd driver for the test session (the running one, or our own, stopped at the end)."""
-    from .pcscd import PcscdService, PcscdUnavailable, stop_stray_pcscd
+    from .pcscd import PcscdService, PcscdUnavailable
 
-    stop_stray_pcscd()  # a pcscd left behind by a killed test run would otherwise be taken over
-    service = PcscdService(log_path=str(tmp_path_factory.mktemp("pcscd") / "pcscd.log"))
+    config = request.config
+    service = PcscdService(int(_option(config, "port")), str(tmp_path_factory.mktemp("pcscd") / "pcscd.log"),
+                           int(_option(config, "slots")), cleanup=bool(_option(config, "cleanup")))
     try:
         service.ensure()
     except PcscdUnavailable as e:
