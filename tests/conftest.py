@@ -4,45 +4,56 @@ from __future__ import annotations
 
 import glob
 import os
+import csv
 import shutil
-import socket
 import subprocess
 import tempfile
 
 import pytest
 
-import vsim
 from cardboot.apdu import Trace
-from cardboot.card import connect_card
-from cardboot.transport.virtual import VirtualTransport
+from tests.helpers import HEADER, free_port, row
 
 
-def make_card(profile: str, t0: bool = False, family: str | None = None):
-    """(virtual card, transport, engine card, trace) for a built-in profile."""
-    vcard = vsim.load_card(profile, t0=t0)
-    transport = VirtualTransport(vcard, name=f"vsim:{profile}")
-    transport.connect()
-    trace = Trace()
-    card = connect_card(transport, family=family or vcard.profile.family, trace=trace)
-    return vcard, transport, card, trace
+@pytest.fixture
+def make_card(vsim_card_factory):
+    """(virtual card, transport, engine card, trace) for a built-in profile, from the vsim plugin's
+    factory — the way a project using the plugin would write it."""
+
+    def make(profile: str, t0: bool = False, family: str | None = None):
+        v = vsim_card_factory(profile, t0=t0)
+        trace = Trace()
+        card = v.connect(family=family or v.card.profile.family, trace=trace)
+        return v.card, v.transport, card, trace
+
+    return make
 
 
 @pytest.fixture(params=[False, True], ids=["T=1", "T=0"])
-def uicc(request):
+def uicc(request, make_card):
     return make_card("uicc", t0=request.param)
 
 
 @pytest.fixture(params=[False, True], ids=["T=1", "T=0"])
-def sim(request):
+def sim(request, make_card):
     return make_card("sim", t0=request.param)
 
 
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+@pytest.fixture
+def make_csv(tmp_path):
+    """Write a batch CSV of ``n`` cards (tests/helpers.row) and return its path."""
+    def make(n: int, *, extra_rows=(), header=HEADER, name="cards.csv") -> str:
+        path = tmp_path / name
+        with path.open("w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(header)
+            for i in range(n):
+                w.writerow(row(i))
+            for r in extra_rows:
+                w.writerow(r)
+        return str(path)
+
+    return make
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +66,7 @@ def pg_url():
     bindir = os.path.dirname(bins[-1])
     data = tempfile.mkdtemp(prefix="cardboot-pg-")
     shutil.chown(data, "postgres", "postgres")
-    port = _free_port()
+    port = free_port()
     run = lambda *a: subprocess.run(["runuser", "-u", "postgres", "--", *a], check=True, capture_output=True,  # noqa: E731
                                     text=True, timeout=120)
     run(f"{bindir}/initdb", "-D", f"{data}/db", "-A", "trust", "-U", "postgres")

@@ -77,6 +77,27 @@ class VsimCard:
 
 
 @pytest.fixture
+def vsim_card_factory():
+    """Call it for in-process cards inside a test: ``vsim_card_factory("sim", t0=True)`` → :class:`VsimCard`
+    (powered; disconnected at the end of the test)."""
+    import vsim
+    from cardboot.transport.virtual import VirtualTransport
+
+    made: list[VsimCard] = []
+
+    def make(profile: str = "uicc", *, t0: bool = False, iccid: str | None = None) -> VsimCard:
+        card = vsim.load_card(profile, t0=t0, iccid=iccid)
+        transport = VirtualTransport(card, name=f"vsim:{profile}")
+        transport.connect()
+        made.append(VsimCard(profile, card, transport))
+        return made[-1]
+
+    yield make
+    for c in made:
+        c.transport.disconnect()
+
+
+@pytest.fixture
 def vsim_card(request):
     """An in-process virtual card (default: the built-in UICC), powered and connected."""
     import vsim

@@ -8,7 +8,6 @@ import sys
 
 from cardboot.batch.ledger import Ledger
 from cardboot.batch.rows import load_batch
-from tests.batch.conftest import make_csv  # noqa: F401
 
 
 CLAIMER = """

@@ -4,7 +4,7 @@ import pytest
 
 from cardboot.batch.ledger import CLAIMED, FAILED, VERIFIED, WRITTEN, Ledger
 from cardboot.batch.rows import CsvError, load_batch
-from tests.batch.conftest import HEADER, PLANTED, iccid, row
+from tests.helpers import HEADER, PLANTED, iccid, row
 
 
 def test_good_csv(make_csv):

@@ -7,7 +7,7 @@ from cardboot.batch.rows import load_batch
 from cardboot.batch.runner import BatchRunner, RunOptions
 from cardboot.batch.slots import VirtualSlot
 from cardboot.secret import Secret
-from tests.batch.conftest import PLANTED, iccid
+from tests.helpers import PLANTED, iccid
 from vsim.faults import FaultPlan
 
 

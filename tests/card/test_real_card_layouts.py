@@ -11,7 +11,6 @@ from cardboot.card.access_rule import ALWAYS, Key
 from cardboot.card.path import CURRENT_ADF, MF
 from cardboot.errors import CardFileNotFoundError
 from cardboot.transport.virtual import VirtualTransport
-from tests.conftest import make_card
 
 PIN1 = Key(0x01, False, "PIN1")
 ADM1 = Key(0x0A, True, "ADM1")
@@ -22,7 +21,7 @@ def names(trace, start=0):
 
 
 @pytest.mark.parametrize("t0", [False, True], ids=["T=1", "T=0"])
-def test_arr_records_are_read_once_per_session(t0):
+def test_arr_records_are_read_once_per_session(make_card, t0):
     _, _, card, trace = make_card("usim-arr", t0=t0)
     session = open_application(card)
     files = session.files
@@ -45,7 +44,7 @@ def test_arr_records_are_read_once_per_session(t0):
     session.close()
 
 
-def test_arr_not_in_the_adf_is_found_in_the_mf():
+def test_arr_not_in_the_adf_is_found_in_the_mf(make_card):
     """TS 102 221 9.2.7: TokenInfo references 2F06, which the ADF lacks; the MF's EF.ARR applies."""
     _, _, card, trace = make_card("usim-arr")
     session = open_application(card)
@@ -57,7 +56,7 @@ def test_arr_not_in_the_adf_is_found_in_the_mf():
     session.close()
 
 
-def test_every_usim_arr_fcp_is_a_reference():
+def test_every_usim_arr_fcp_is_a_reference(make_card):
     _, _, card, _ = make_card("usim-arr")
     info = card.select((MF, 0x2F00))
     assert not info.access.resolved and str(info.access.arr) == "EF.ARR 2F06 record 1"
@@ -65,7 +64,7 @@ def test_every_usim_arr_fcp_is_a_reference():
     assert rules.text() == "read ALW update ADM1"
 
 
-def test_the_application_with_a_longer_aid_from_efdir():
+def test_the_application_with_a_longer_aid_from_efdir(make_card):
     _, _, card, trace = make_card("lwm2m")
     session = open_application(card)
     assert session.app.aid == bytes.fromhex("A000000063504B43532D313501020304")
@@ -75,7 +74,7 @@ def test_the_application_with_a_longer_aid_from_efdir():
 
 
 @pytest.mark.parametrize("t0", [False, True], ids=["T=1", "T=0"])
-def test_no_efdir_uicc_falls_back_to_the_default_df(t0):
+def test_no_efdir_uicc_falls_back_to_the_default_df(make_card, t0):
     _, _, card, trace = make_card("no-efdir", t0=t0)
     session = open_application(card)
     assert session.root == (MF, 0x5015) and session.files is card
@@ -85,52 +84,7 @@ def test_no_efdir_uicc_falls_back_to_the_default_df(t0):
     assert card.select(session.path(0x5031)).size == 32
 
 
-SIM_NO_EFDIR = """
-[card]
-family = "sim"
-atr = "3B 16 94 71 01 01 05 02 00"
-
-[[pin]]
-name = "CHV1"
-ref = 0x01
-value = "1234"
-
-[[pin]]
-name = "ADM4"
-ref = 0x04
-value = "44444444"
-
-[[file]]
-path = "3F00"
-type = "mf"
-pins = ["CHV1"]
-
-[[file]]
-path = "3F00/5015"
-type = "df"
-
-[[file]]
-path = "3F00/5015/5031"
-type = "transparent"
-content = "A7 06 30 04 04 02 52 07"
-size = 16
-
-[[file]]
-path = "3F00/5015/5207"
-type = "transparent"
-size = 64
-content = "30 2C 30 0E 0C 0C 44 4D 5F 42 6F 6F 74 73 74 72 61 70 30 12 0C 10 4F 4D 41 20 44 4D 20 42 6F 6F 74 73 74 72 61 70 A1 06 30 04 04 02 53 00"
-
-# GET RESPONSE as a real SIM gives it (TS 51.011 9.2.1): 2048 bytes, FID 5300, EF, access byte 9 = 04
-# (READ ALW, UPDATE ADM level 4), INCREASE NEV, REHABILITATE/INVALIDATE ADM 4, activated, transparent
-[[file]]
-path = "3F00/5015/5300"
-type = "transparent"
-size = 2048
-read = "always"
-update = "ADM4"
-fcp = "00 00 08 00 53 00 04 00 04 FF 44 01 02 00 00"
-"""
+SIM_NO_EFDIR = open("tests/data/sim-no-efdir.toml").read()
 
 
 def sim_layout(tmp_path, text=SIM_NO_EFDIR):

@@ -7,7 +7,6 @@ import pytest
 
 from cardboot.errors import CardbootError
 from cardboot.secret import Secret
-from tests.conftest import make_card
 
 PLANTED = "9876"
 PLANTED_FORMS = ("9876", "39383736", "39 38 37 36", "3938373")
@@ -19,7 +18,7 @@ def leaks(text: str) -> bool:
 
 
 @pytest.mark.parametrize("profile, ref", [("uicc", 0x01), ("sim", 0x01), ("uicc", 0x0A)])
-def test_planted_pin_never_leaks(profile, ref, caplog):
+def test_planted_pin_never_leaks(make_card, profile, ref, caplog):
     caplog.set_level(logging.DEBUG, logger="cardboot")
     _, _, card, trace = make_card(profile, t0=True)
     errors = []

@@ -8,7 +8,6 @@ from cardboot.card.sim import sim_select_steps
 from cardboot.errors import (CardFileNotFoundError, PinBlockedError, PinRetryGuardError, SecurityStatusError,
                              UsageError, WrongPinError)
 from cardboot.secret import Secret
-from tests.conftest import make_card
 
 GSM, PKCS15 = 0x7F20, 0x7F50
 
@@ -35,7 +34,7 @@ def test_fewest_selects(current, target, steps):
     assert sim_select_steps(current, target) == steps
 
 
-def test_detected_as_sim_after_one_rejected_uicc_select():
+def test_detected_as_sim_after_one_rejected_uicc_select(make_card):
     vcard, transport, _, _ = make_card("sim")
     from cardboot.apdu import Trace
 

@@ -8,7 +8,6 @@ from cardboot.card.uicc import channel_cla
 from cardboot.errors import (CardFileNotFoundError, PinBlockedError, PinRetryGuardError, SecurityStatusError,
                              StatusWordError, UsageError, VerifyMismatchError, WrongPinError)
 from cardboot.secret import Secret
-from tests.conftest import make_card
 
 DM_BOOTSTRAP = (MF, 0x7F50, 0x5300)
 
@@ -17,7 +16,7 @@ def names(trace, start=0):
     return [e.name for e in trace.entries[start:]]
 
 
-def test_detection_costs_no_extra_apdu():
+def test_detection_costs_no_extra_apdu(make_card):
     vcard, transport, card, trace = make_card("uicc")
     assert isinstance(card, UiccCard)
     from cardboot.card import connect_card

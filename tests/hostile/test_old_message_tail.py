@@ -10,7 +10,6 @@ from cardboot.cli.main import main
 from cardboot.provision.access import Secrets
 from cardboot.provision.write import write_stored
 from cardboot.secret import Secret
-from tests.conftest import make_card
 
 VARS = "profiles/vars/example.toml"
 MESSAGE = encode_message(build_message(load_bootstrap("dm-bootstrap", VARS), "tnds-wbxml"))
@@ -24,7 +23,7 @@ def ef(vcard):
 
 @pytest.mark.parametrize("profile", ["uicc", "sim", "usim-arr"])
 @pytest.mark.parametrize("gap", [0, 300, 1000])
-def test_nothing_old_survives_a_shorter_message(profile, gap):
+def test_nothing_old_survives_a_shorter_message(make_card, profile, gap):
     """Old content: a message, then `gap` FF bytes (an opaque item's FF run, or free space), then
     secret-bearing bytes an older message left."""
     vcard, _, card, trace = make_card(profile)
@@ -38,7 +37,7 @@ def test_nothing_old_survives_a_shorter_message(profile, gap):
     assert SECRET not in bytes(data)
 
 
-def test_junk_at_the_very_end_of_the_ef_is_found():
+def test_junk_at_the_very_end_of_the_ef_is_found(make_card):
     vcard, _, card, _ = make_card("uicc")
     data = ef(vcard).data
     data[-4:] = b"JUNK"
@@ -46,7 +45,7 @@ def test_junk_at_the_very_end_of_the_ef_is_found():
     assert bytes(data) == SMALL + b"\xff" * (len(data) - len(SMALL))
 
 
-def test_reading_backwards_stops_at_the_old_content():
+def test_reading_backwards_stops_at_the_old_content(make_card):
     """The scan reads only the trailing FF chunks and the chunk where old content ends."""
     vcard, _, card, trace = make_card("uicc")
     ef(vcard).data[: len(MESSAGE)] = MESSAGE  # 1600 bytes of an old message, FF after

@@ -21,8 +21,7 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import _free_port
-from tests.server.test_server_e2e import RPC, JSON, XML, cli
+from tests.helpers import JSON, RPC, XML, cli, free_port
 
 HEADER_TIMEOUT = 1.0
 PER_CLIENT = 8
@@ -39,7 +38,7 @@ def server(tmp_path_factory):
                     "--activation-code-env", "CODE2"] for sn in ("SN2", "SN4", "SN5")]):
         # SN2 is guessed at, SN4 timed, SN5 used over keep-alive: each test's failures stay its own
         assert cli("server", "add-device", "--db", db, *args, env={"CODE2": "activation-2"}).returncode == 0
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "cardboot.cli.main", "server", "run", "--db", db,
                              "--cert", str(pki / "server.pem"), "--key", str(pki / "server-key.pem"),
                              "--client-ca", str(pki / "ca.pem"), "--port", str(port),

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.batch.conftest import PLANTED, make_csv  # noqa: F401  (fixture)
+from tests.helpers import PLANTED
 
 pytestmark = pytest.mark.pcsc
 

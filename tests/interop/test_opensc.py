@@ -6,38 +6,18 @@ holding ``app default { enable_default_driver = true; }`` and OPENSC_DRIVER=defa
 It has no CLA A0 driver, so only the UICC personality can be cross-checked this way.
 """
 
-import os
 import shutil
 import subprocess
 
 import pytest
 
 import vsim
+from tests.helpers import needs_opensc, pkcs15_tool, reader_index
 from cardboot.pkcs15 import der
 
 pytestmark = pytest.mark.pcsc
 
-needs_opensc = pytest.mark.skipif(shutil.which("pkcs15-tool") is None, reason="OpenSC not installed")
 PAYLOAD = bytes.fromhex("02 00 00 6A 00 6D 6C 71 03 31 2E 32 00 01".replace(" ", "")) + b"cardboot" * 4
-
-
-@pytest.fixture
-def opensc_env(tmp_path):
-    conf = tmp_path / "opensc.conf"
-    conf.write_text("app default {\n    enable_default_driver = true;\n}\n")
-    return dict(os.environ, OPENSC_CONF=str(conf), OPENSC_DRIVER="default")
-
-
-def pkcs15_tool(env, reader_index: str, *args) -> str:
-    out = subprocess.run(["pkcs15-tool", "--reader", reader_index, *args], capture_output=True, text=True,
-                         env=env, timeout=60)
-    assert out.returncode == 0, out.stdout + out.stderr
-    return out.stdout
-
-
-def reader_index(env, reader: str) -> str:
-    out = subprocess.run(["opensc-tool", "--list-readers"], capture_output=True, text=True, env=env, timeout=30)
-    return next(line.split()[0] for line in out.stdout.splitlines() if reader in line)
 
 
 def _put_bootstrap(handle, data: bytes) -> None:

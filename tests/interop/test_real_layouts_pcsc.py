@@ -14,7 +14,7 @@ from cardboot.provision.access import Secrets
 from cardboot.provision.read import read_stored
 from cardboot.provision.write import erase_stored, write_stored
 from cardboot.secret import Secret
-from tests.interop.test_opensc import needs_opensc, opensc_env, pkcs15_tool, reader_index  # noqa: F401
+from tests.helpers import needs_opensc, pkcs15_tool, reader_index
 
 pytestmark = pytest.mark.pcsc
 VARS = "profiles/vars/example.toml"
@@ -93,7 +93,7 @@ def test_pysim_style_reads(vsim_reader_factory, t0, protocol):
 
 
 @needs_opensc
-def test_pkcs15_tool_reads_the_usim_with_arr_references(vsim_reader_factory, opensc_env):  # noqa: F811
+def test_pkcs15_tool_reads_the_usim_with_arr_references(vsim_reader_factory, opensc_env):
     handle = vsim_reader_factory("usim-arr", t0=True)  # OpenSC connects with T=0, the ATR's first protocol
     idx = reader_index(opensc_env, handle.reader)
     listing = pkcs15_tool(opensc_env, idx, "--list-data-objects")
@@ -102,7 +102,7 @@ def test_pkcs15_tool_reads_the_usim_with_arr_references(vsim_reader_factory, ope
 
 
 @needs_opensc
-def test_pkcs15_tool_gives_up_on_the_field_dodf_that_cardboot_reads(vsim_reader_factory, opensc_env):  # noqa: F811
+def test_pkcs15_tool_gives_up_on_the_field_dodf_that_cardboot_reads(vsim_reader_factory, opensc_env):
     """OpenSC 0.23 binds the lwm2m card (EF.DIR with the longer AID, TokenInfo) but stops at the Nordic
     LwM2M entry (pkcs15-data.c: "ASN.1 decoding failed") and lists no data object at all — the DODF
     cardboot reads entry by entry (tests/provision/test_real_card_layouts.py)."""

@@ -9,14 +9,13 @@ from cardboot.errors import TlvError
 from cardboot.pkcs15 import DataObject, Pkcs15Path
 from cardboot.provision.lookup import locate_bootstrap, read_bootstrap
 from cardboot.pkcs15.bootstrap_rule import BootstrapRule
-from tests.conftest import make_card
 
 
 @pytest.mark.parametrize("profile, path, stages", [
     ("uicc", (CURRENT_ADF, 0x5300), {"EF.DIR": 3, "select PKCS#15": 2, "ODF": 2, "DODF": 2, "DM_Bootstrap": 1}),
     ("sim", (MF, 0x7F50, 0x5300), {"EF.DIR": 3, "select PKCS#15": 1, "ODF": 3, "DODF": 3, "DM_Bootstrap": 2}),
 ])
-def test_public_bootstrap(profile, path, stages):
+def test_public_bootstrap(make_card, profile, path, stages):
     _, _, card, trace = make_card(profile)
     loc = locate_bootstrap(card)
     assert loc.path == path and loc.size == 4096 and loc.pin is None and loc.pin_reference is None
@@ -29,7 +28,7 @@ def test_public_bootstrap(profile, path, stages):
 
 @pytest.mark.parametrize("profile, pin_label, card_read", [("uicc-private", "PIN1", "PIN1"),
                                                            ("sim-private", "CHV1", "CHV1")])
-def test_private_bootstrap_names_the_pin(profile, pin_label, card_read):
+def test_private_bootstrap_names_the_pin(make_card, profile, pin_label, card_read):
     _, _, card, _ = make_card(profile)
     loc = locate_bootstrap(card)
     assert loc.data_object.private and loc.pin.label == pin_label and loc.pin_reference == 0x01

@@ -11,7 +11,6 @@ from cardboot.provision.access import Secrets
 from cardboot.provision.read import read_stored
 from cardboot.provision.write import erase_stored, write_stored
 from cardboot.secret import Secret
-from tests.conftest import make_card
 from vsim.faults import FaultPlan
 
 VARS = "profiles/vars/example.toml"
@@ -35,7 +34,7 @@ def read_back(card, profile):
 
 
 @pytest.mark.parametrize("profile", ALL)
-def test_write_read_verify_and_replace_with_a_shorter_message(profile):
+def test_write_read_verify_and_replace_with_a_shorter_message(make_card, profile):
     vcard, _, card, trace = make_card(profile)
     result = write_stored(card, MESSAGE, secrets(profile))
     assert result.verified and result.written == len(MESSAGE) and result.previous == 0
@@ -52,7 +51,7 @@ def test_write_read_verify_and_replace_with_a_shorter_message(profile):
 
 
 @pytest.mark.parametrize("profile", ["uicc", "sim"])
-def test_no_select_is_repeated_within_a_write(profile):
+def test_no_select_is_repeated_within_a_write(make_card, profile):
     _, _, card, trace = make_card(profile)
     start = trace.count
     write_stored(card, MESSAGE, secrets(profile))
@@ -60,7 +59,7 @@ def test_no_select_is_repeated_within_a_write(profile):
     assert len(selects) == len(set(selects)), selects
 
 
-def test_private_object_needs_the_pin_and_counts_down():
+def test_private_object_needs_the_pin_and_counts_down(make_card):
     vcard, _, card, trace = make_card("uicc-private")
     with pytest.raises(SecurityError, match="needs PIN1"):
         read_stored(card, Secrets())
@@ -71,7 +70,7 @@ def test_private_object_needs_the_pin_and_counts_down():
     assert vcard.pins[1].retries == 3
 
 
-def test_guard_refuses_when_retries_are_low():
+def test_guard_refuses_when_retries_are_low(make_card):
     vcard, _, card, trace = make_card("uicc-private")
     vcard.pins[1].retries = 1
     start = trace.count
@@ -81,20 +80,20 @@ def test_guard_refuses_when_retries_are_low():
     assert vcard.pins[1].retries == 1
 
 
-def test_update_needs_adm():
+def test_update_needs_adm(make_card):
     _, _, card, _ = make_card("uicc")
     with pytest.raises(SecurityError, match="needs ADM1"):
         write_stored(card, MESSAGE, Secrets())
 
 
-def test_message_too_big_names_both_sizes():
+def test_message_too_big_names_both_sizes(make_card):
     _, _, card, _ = make_card("uicc")
     with pytest.raises(MessageTooBigError, match="message of 5000 bytes does not fit EF DM_Bootstrap 7FFF/5300 \\(4096 bytes\\)"):
         write_stored(card, b"\x02" * 5000, secrets("uicc"))
 
 
 @pytest.mark.parametrize("profile", ["uicc", "sim"])
-def test_card_pulled_at_every_apdu_of_a_write_never_verifies(profile):
+def test_card_pulled_at_every_apdu_of_a_write_never_verifies(make_card, profile):
     vcard, transport, card, trace = make_card(profile)
     total = write_stored(card, MESSAGE, secrets(profile)).apdus + 4  # margin for the old-message read
     erase_stored(card, secrets(profile))
@@ -118,7 +117,7 @@ def test_card_pulled_at_every_apdu_of_a_write_never_verifies(profile):
         erase_stored(card, secrets(profile))
 
 
-def test_torn_write_then_a_clean_one():
+def test_torn_write_then_a_clean_one(make_card):
     vcard, transport, card, trace = make_card("uicc")
     write_stored(card, SMALL, secrets("uicc"))
     transport.connect()
@@ -149,7 +148,7 @@ def test_torn_write_then_a_clean_one():
     assert write_stored(card, MESSAGE, secrets("uicc")).verified
 
 
-def test_lying_card_is_caught_by_the_read_back():
+def test_lying_card_is_caught_by_the_read_back(make_card):
     vcard, _, card, _ = make_card("uicc")
 
     class ShortWrite:

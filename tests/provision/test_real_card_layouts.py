@@ -16,7 +16,6 @@ from cardboot.provision.inspect import inspect_card
 from cardboot.provision.read import read_object, read_stored
 from cardboot.provision.write import erase_stored, write_stored
 from cardboot.secret import Secret
-from tests.conftest import make_card
 
 VARS = "profiles/vars/example.toml"
 MESSAGE = encode_message(build_message(load_bootstrap("dm-bootstrap", VARS), "tnds-wbxml"))
@@ -36,7 +35,7 @@ def names(trace, start=0):
 
 @pytest.mark.parametrize("t0", [False, True], ids=["T=1", "T=0"])
 @pytest.mark.parametrize("profile", ["usim-arr", "lwm2m", "no-efdir"])
-def test_write_read_verify_erase(profile, t0):
+def test_write_read_verify_erase(make_card, profile, t0):
     vcard, _, card, trace = make_card(profile, t0=t0)
     n = trace.count
     assert write_stored(card, MESSAGE, BOTH).verified
@@ -55,7 +54,7 @@ def test_write_read_verify_erase(profile, t0):
     assert set(ef.data) == {0xFF}
 
 
-def test_usim_arr_reads_each_arr_record_once_in_a_write():
+def test_usim_arr_reads_each_arr_record_once_in_a_write(make_card):
     _, _, card, trace = make_card("usim-arr")
     n = trace.count
     write_stored(card, MESSAGE, BOTH)
@@ -65,7 +64,7 @@ def test_usim_arr_reads_each_arr_record_once_in_a_write():
     assert steps.index("VERIFY PIN1") < steps.index("VERIFY ADM1") < steps.index("UPDATE BINARY")
 
 
-def test_usim_arr_private_object_needs_the_pin_and_nothing_is_verified_without_it():
+def test_usim_arr_private_object_needs_the_pin_and_nothing_is_verified_without_it(make_card):
     _, _, card, trace = make_card("usim-arr")
     n = trace.count
     with pytest.raises(SecurityError, match="needs PIN1"):
@@ -77,7 +76,7 @@ def test_usim_arr_private_object_needs_the_pin_and_nothing_is_verified_without_i
         read_stored(card, Secrets())
 
 
-def test_update_never_is_refused_before_any_command(monkeypatch):
+def test_update_never_is_refused_before_any_command(make_card, monkeypatch):
     vcard, _, card, trace = make_card("uicc")
     ef = vcard.mf.children[0x7F50].children[0x5300]
     # a real card's expanded attributes: READ ALW (80 01 01 90 00), UPDATE NEV (80 01 02 97 00)
@@ -88,7 +87,7 @@ def test_update_never_is_refused_before_any_command(monkeypatch):
     assert "UPDATE BINARY" not in names(trace, n) and not any(s.startswith("VERIFY") for s in names(trace, n))
 
 
-def test_or_rule_with_only_an_adm_verifies_adm1():
+def test_or_rule_with_only_an_adm_verifies_adm1(make_card):
     vcard, _, card, trace = make_card("uicc")
     ef = vcard.mf.children[0x7F50].children[0x5300]
     # UPDATE: (PIN1 or ADM1) as an OR template (ISO/IEC 7816-4 table 33); vsim enforces ADM1
@@ -98,7 +97,7 @@ def test_or_rule_with_only_an_adm_verifies_adm1():
     assert "VERIFY ADM1" in names(trace, n) and "VERIFY PIN1" not in names(trace, n)
 
 
-def test_inspect_lwm2m_names_the_objects_and_warns_about_the_raw_entry():
+def test_inspect_lwm2m_names_the_objects_and_warns_about_the_raw_entry(make_card):
     _, _, card, _ = make_card("lwm2m")
     report = inspect_card(card, "vsim lwm2m")
     assert [d.title for d in report.dodf] == ["LwM2M Bootstrap", "DM_Bootstrap", "SATSA GTO 1.1"]
@@ -108,7 +107,7 @@ def test_inspect_lwm2m_names_the_objects_and_warns_about_the_raw_entry():
     assert not report.errors and report.content.status.value == "empty"
 
 
-def test_read_object_by_oid_and_label():
+def test_read_object_by_oid_and_label(make_card):
     _, _, card, _ = make_card("lwm2m")
     obj = read_object(card, "2.23.43.9.1")
     assert obj.data[:5] == b"LwM2M" and len(obj.data) == 64
@@ -116,7 +115,7 @@ def test_read_object_by_oid_and_label():
 
 
 @pytest.mark.parametrize("profile", ["uicc", "sim"])
-def test_inspect_shows_the_dodf_problem_on_sim_and_uicc_alike(profile):
+def test_inspect_shows_the_dodf_problem_on_sim_and_uicc_alike(make_card, profile):
     vcard, _, card, _ = make_card(profile)
     df = vcard.mf.children[0x7F50]
     df.children[0x5207].data[:4] = bytes.fromhex("307F0102")  # a DODF whose only entry announces too much
@@ -127,7 +126,7 @@ def test_inspect_shows_the_dodf_problem_on_sim_and_uicc_alike(profile):
     assert {f.role for f in report.pkcs15_files} >= {"ODF", "TokenInfo", "DODF"}
 
 
-def test_a_cleanup_error_does_not_replace_the_cause(monkeypatch):
+def test_a_cleanup_error_does_not_replace_the_cause(make_card, monkeypatch):
     vcard, _, card, _ = make_card("uicc")
     vcard.mf.children[0x7F50].children[0x5031].data[:] = b"\xff" * 32  # an ODF without entries
 
@@ -170,11 +169,13 @@ def test_cli_on_the_new_layouts(capsys, monkeypatch, tmp_path):
     assert "objects listed: 'LwM2M Bootstrap', 'DM_Bootstrap', 'SATSA GTO 1.1'" in capsys.readouterr().err
 
 
-def test_sim_adm_nibble_4_takes_the_adm_secret(tmp_path):
+def test_sim_adm_nibble_4_takes_the_adm_secret(vsim_card_factory):
     """TS 51.011 9.3: nibble 4 is an ADM level; the ADM value is verified with P2 = 04, never the PIN."""
-    from tests.card.test_real_card_layouts import sim_layout
+    from cardboot.apdu import Trace
 
-    vcard, card, trace = sim_layout(tmp_path)
+    v = vsim_card_factory("tests/data/sim-no-efdir.toml")
+    trace = Trace()
+    vcard, card = v.card, v.connect(trace=trace)
     secrets = Secrets(pin=Secret("1234"), adm=Secret("44444444"), force=True)  # a SIM hides ADM counters
     assert write_stored(card, MESSAGE, secrets).verified
     verify = [e for e in trace.entries if e.name.startswith("VERIFY")]
@@ -182,7 +183,7 @@ def test_sim_adm_nibble_4_takes_the_adm_secret(tmp_path):
     assert bytes(vcard.mf.children[0x5015].children[0x5300].data[: len(MESSAGE)]) == MESSAGE
 
 
-def test_an_object_pointing_outside_its_file_is_a_content_error():
+def test_an_object_pointing_outside_its_file_is_a_content_error(make_card):
     vcard, _, card, _ = make_card("lwm2m")
     dodf = vcard.mf.children[0x7F50].children[0x6430]
     # the DM_Bootstrap entry's Path gets index 0 / length 4000 (the EF has 2048 bytes): 30 0B 04 02 5300

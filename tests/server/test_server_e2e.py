@@ -15,17 +15,9 @@ import pytest
 
 from cardboot.bootstrap.builder import build_message, encode_message
 from cardboot.bootstrap.template import load_bootstrap
-from tests.conftest import _free_port
+from tests.helpers import JSON, RPC, XML, cli, free_port
 
-RPC = "/restconf/operations/ietf-sztp-bootstrap-server:"
-JSON = "application/yang-data+json"
-XML = "application/yang-data+xml"
 MESSAGE = encode_message(build_message(load_bootstrap("dm-bootstrap", "profiles/vars/example.toml"), "tnds-wbxml"))
-
-
-def cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "cardboot.cli.main", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=120)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -47,7 +39,7 @@ def server(request, tmp_path_factory):
                  ["--serial", "SN3", "--redirect", "https://other.example.com:8443", "--activation-code-env", "CODE3"]):
         out = cli("server", "add-device", "--db", db, *args, env=env)
         assert out.returncode == 0, out.stderr
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "cardboot.cli.main", "server", "run", "--db", db,
                              "--cert", str(pki / "server.pem"), "--key", str(pki / "server-key.pem"),
                              "--client-ca", str(pki / "ca.pem"), "--owner-cert", str(pki / "owner.pem"),
