@@ -12,22 +12,19 @@ import threading
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import (Footer, Header, Label, ListItem, ListView, RichLog, Static, TabbedContent, TabPane,
-                             Tree)
+from textual.widgets import Footer, Header, Label, ListItem, ListView, Static, Tree
 
 from ..apdu import Trace
-from ..bootstrap.syncml import expand_embedded_tnds
-from ..bootstrap.view import mask_secrets, summary
 from ..card.path import path_str
-from ..errors import CardbootError, CardRemovedError, PinBlockedError, PinRetryGuardError, TransportError, tries_left
+from ..errors import CardbootError, CardRemovedError, PinBlockedError, PinRetryGuardError, TransportError
 from ..provision.access import Secrets, pin_overview, probe_secret
-from ..provision.inspect import CardReport, ContentStatus, inspect_card
-from ..provision.write import erase_stored, write_stored
+from ..provision.inspect import CardReport, inspect_card
 from ..provision.session import card_session
+from ..provision.write import erase_stored, write_stored
 from ..secret import Secret
-from ..wbxml.xml import to_xml_bytes
 from .dialogs import HelpScreen, ResultDialog, SecretDialog
 from .readers import ReaderEntry, ReaderKind, pcsc_entries, virtual_entries
+from .widgets import ApduLog, CardTree, ContentTabs
 from .write_screen import WriteScreen
 
 
@@ -78,7 +75,6 @@ class CardbootApp(App):
         self.pin: Secret | None = None
         self.adm: Secret | None = None
         self.force_adm = False
-        self.show_secrets = False
 
     # --- layout ---------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -89,16 +85,10 @@ class CardbootApp(App):
                 yield ListView(id="readers")
             with Vertical():
                 with Horizontal(id="top"):
-                    yield Tree("no card", id="card")
+                    yield CardTree("no card", id="card")
                     yield Static("Choose a reader.", id="details")
-                with TabbedContent(id="tabs"):
-                    with TabPane("Bootstrap", id="tab-bootstrap"):
-                        yield Static("", id="summary")
-                    with TabPane("XML", id="tab-xml"):
-                        yield Static("", id="xml")
-                    with TabPane("Hex", id="tab-hex"):
-                        yield Static("", id="hex")
-                yield RichLog(id="log", max_lines=500)
+                yield ContentTabs(self.secret_leaves, id="tabs")
+                yield ApduLog(id="log", max_lines=500)
         yield Static("", id="status")
         yield Footer()
 
@@ -180,10 +170,9 @@ class CardbootApp(App):
 
     def show_error(self, text: str, trace: Trace | None = None) -> None:
         self.report = None
-        self.query_one("#card", Tree).clear()
-        self.query_one("#card", Tree).root.set_label("no card")
+        self.query_one(CardTree).show_nothing()
         self.query_one("#details", Static).update(text)
-        self.query_one("#summary", Static).update("")
+        self.query_one(ContentTabs).report = None
         self.set_status(text)
         self.notify(text, severity="error", timeout=6)
         if trace is not None:
@@ -191,66 +180,13 @@ class CardbootApp(App):
 
     def show_report(self, report: CardReport, trace: Trace, pins=()) -> None:
         self.report = report
-        tree = self.query_one("#card", Tree)
-        tree.clear()
-        tree.root.set_label(f"{report.family.upper()} {report.iccid or ''}")
-        tree.root.data = f"ATR {report.atr.hex(' ').upper()}\nICCID {report.iccid}"
-        efdir = tree.root.add("EF.DIR", data=f"{len(report.applications)} application(s)", expand=True)
-        for a in report.applications:
-            efdir.add_leaf(f"{a.kind} {a.label}".strip(), data=f"AID {a.aid.hex().upper()}\n"
-                           f"path {path_str(a.path) if a.path else '-'}")
-        if report.pkcs15 is not None:
-            p = tree.root.add("PKCS#15", data=report.pkcs15_access, expand=True)
-            for f in report.pkcs15_files:
-                detail = f.describe()
-                rules = f.rules or (f.info.access if f.info is not None else None)
-                if rules:
-                    detail += "\n" + "\n".join(f"{k}: {v}" for k, v in rules.items())
-                p.add_leaf(f"{f.role} {path_str(f.path)}", data=detail)
-            for d in report.dodf:
-                known = f"\n{d.known_as} (OID {d.oid or d.application_oid})" if d.known_as else ""
-                p.add_leaf(f"DODF: {d.title}", data=f"{d.form}DO, application {d.application_name}\npath {d.path}\n"
-                           f"private {d.private}, modifiable {d.modifiable}, authId "
-                           f"{d.auth_id.hex().upper() if d.auth_id else '-'}{known}")
-            for w in report.warnings:
-                p.add_leaf("DODF: entry kept raw", data=w)
-        if pins:
-            node = tree.root.add("PINs", data="tries left, read without spending one", expand=True)
-            for name, ref, left in pins:
-                text = {None: "the card does not say", -1: "verified", 0: "BLOCKED"}.get(left, tries_left(left))
-                node.add_leaf(f"{name} (ref {ref:02X}): {text}", data=f"{name}, key reference {ref:02X}: {text}")
-        tree.root.expand()
+        self.query_one(CardTree).show(report, pins)
         b = report.bootstrap
         self.query_one("#details", Static).update(
             f"{path_str(b.path)}: {b.size} bytes\n{b.read_rule}" if b else "no EF DM_Bootstrap found")
-        self._show_content()
+        self.query_one(ContentTabs).report = report
         self._log(trace)
         self.set_status(f"{report.family.upper()} {report.iccid}: {report.apdus} APDUs")
-
-    def _show_content(self) -> None:
-        report = self.report
-        c = report.content if report else None
-        text = xml = hexdump = ""
-        stored = c.stored if c is not None else None
-        if c is not None and c.status is ContentStatus.EMPTY:
-            text = "EF DM_Bootstrap is empty (all FF, D.4.3)."
-        if c is not None and c.status is ContentStatus.MESSAGE and stored is not None and stored.loaded is not None:
-            rows = summary(stored.loaded.message, show_secrets=self.show_secrets, secret_names=self.secret_leaves)
-            text = "\n".join(f"{k:<34} {v}" for k, v in rows)
-            verdict = "valid" if c.valid else "INVALID"
-            text = f"{c.carrier} message, WBXML {c.wbxml_version}, {c.size} bytes: {verdict}\n" + \
-                "\n".join(c.findings) + "\n" + text
-            root = expand_embedded_tnds(stored.loaded.root, xml_text=True)
-            xml = to_xml_bytes(root if self.show_secrets else mask_secrets(root, self.secret_leaves)).decode()
-            hexdump = "\n".join(f"{i:04X}  {stored.data[i:i + 16].hex(' ').upper()}" for i in range(0, len(stored.data), 16))
-            if not self.show_secrets:
-                hexdump = "(hex hidden while secrets are masked: press s)"
-        elif c is not None and c.status in (ContentStatus.NOT_READ, ContentStatus.MALFORMED):
-            text = f"{c.status.value}: {c.reason}" + \
-                ("\n\nPress p to enter the PIN." if c.needs is not None and not c.needs_adm else "")
-        self.query_one("#summary", Static).update(text)
-        self.query_one("#xml", Static).update(xml)
-        self.query_one("#hex", Static).update(hexdump)
 
     @on(Tree.NodeHighlighted, "#card")
     def node_chosen(self, event: Tree.NodeHighlighted) -> None:
@@ -258,9 +194,7 @@ class CardbootApp(App):
             self.query_one("#details", Static).update(str(event.node.data))
 
     def _log(self, trace: Trace) -> None:
-        log = self.query_one("#log", RichLog)
-        for entry in trace:
-            log.write(str(entry))
+        self.query_one(ApduLog).add(trace)
 
     # --- actions ---------------------------------------------------------------------------------------
     def action_refresh(self) -> None:
@@ -270,11 +204,11 @@ class CardbootApp(App):
         self.push_screen(HelpScreen())
 
     def action_secrets(self) -> None:
-        self.show_secrets = not self.show_secrets
-        self._show_content()
+        tabs = self.query_one(ContentTabs)
+        tabs.show_secrets = not tabs.show_secrets
 
     def action_log(self) -> None:
-        self.query_one("#log", RichLog).toggle_class("shown")
+        self.query_one(ApduLog).toggle_class("shown")
 
     def action_insert(self) -> None:
         e = self.current
