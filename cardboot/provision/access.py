@@ -17,6 +17,8 @@ from ..card.access_rule import Key, Rule, RuleNotSatisfiable, Unknown, is_adm_re
 from ..errors import PinBlockedError, PinRetryGuardError, SecurityError, WrongPinError
 from .lookup import BootstrapLocation, locate_bootstrap
 from ..secret import Secret
+from ..card.connect import Card
+from ..card.files import FileAccess
 
 ADM1 = 0x0A  # D.4.3 "UPDATE: ADM"; TS 102 221 table 9.3 numbers ADM1 0A
 
@@ -28,7 +30,7 @@ class Secrets:
     force: bool = False
 
 
-def _key(files, ref: int) -> Key:
+def _key(files: FileAccess, ref: int) -> Key:
     return Key(ref, is_adm_ref(ref), files.pin_name(ref))
 
 
@@ -89,7 +91,7 @@ def require_secrets(keys: list[Key], secrets: Secrets, purpose: str) -> None:
             raise SecurityError(f"{purpose} needs {key.name} (key reference {key.ref:02X}): give it with {flag}")
 
 
-def present(files, keys: list[Key], secrets: Secrets, purpose: str) -> None:
+def present(files: FileAccess, keys: list[Key], secrets: Secrets, purpose: str) -> None:
     """VERIFY each key with the matching secret (ADM for administrative keys, else the PIN), via the guard."""
     require_secrets(keys, secrets, purpose)
     for key in keys:
@@ -100,7 +102,7 @@ def present(files, keys: list[Key], secrets: Secrets, purpose: str) -> None:
             raise
 
 
-def probe_secret(card, kind: str) -> tuple[str, int | None]:
+def probe_secret(card: Card, kind: str) -> tuple[str, int | None]:
     """(key name, tries left) for the key the operator's 'pin' or 'adm' value will be verified against,
     probed without spending a try (None: the card does not say; -1 verified)."""
     loc = locate_bootstrap(card)
@@ -113,7 +115,7 @@ def probe_secret(card, kind: str) -> tuple[str, int | None]:
         loc.session.close()
 
 
-def pin_overview(card) -> list[tuple[str, int, int | None]]:
+def pin_overview(card: Card) -> list[tuple[str, int, int | None]]:
     """(name, key reference, tries left) for the PINs that guard EF DM_Bootstrap: those reading needs,
     those UPDATE needs, and the AODF's PIN objects. Tries: -1 verified, 0 blocked, None unknown (a SIM
     does not tell its ADM counter). Probing never consumes a try."""

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from ..card import Application, Card, FileInfo, read_applications
 from ..card.access_rule import AccessRules
+from ..card.files import FileAccess
 from ..card.iccid import EF_ICCID, decode_iccid
 from ..card.path import MF, FilePath, path_str
 from ..errors import CardbootError, CardFileNotFoundError, DecodeError, SecurityStatusError, TransportError
@@ -184,7 +185,7 @@ def data_dict(d: DataObject) -> dict:
             "offset": d.offset, "variants": list(d.variants)}
 
 
-def _probe(files, role: str, path: FilePath, report: CardReport) -> FileInfo | None:
+def _probe(files: FileAccess, role: str, path: FilePath, report: CardReport) -> FileInfo | None:
     try:
         info = files.select(path)
     except CardFileNotFoundError:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from ..apdu.trace import Stage
 from ..card import AppSession, Application, FileInfo, open_application, read_applications
 from ..card.access_rule import AccessRules
+from ..card.connect import Card
 from ..card.path import FilePath, path_str
 from ..errors import CardFileNotFoundError, DecodeError, ObjectNotFoundError
 from ..pkcs15.aodf import PinObject, RawAuthObject, pin_for, read_aodf
@@ -97,7 +98,7 @@ class Seen:
     warnings: list[str] = field(default_factory=list)
 
 
-def open_pkcs15(card, apps: list[Application] | None = None, counts: dict[str, int] | None = None) -> AppSession:
+def open_pkcs15(card: Card, apps: list[Application] | None = None, counts: dict[str, int] | None = None) -> AppSession:
     """Steps 1-2: EF.DIR and the PKCS#15 application (D.2.1 / D.3.1), each a trace stage."""
     counts = {} if counts is None else counts
     with Stage(card.exchange.trace, "EF.DIR", counts):
@@ -110,7 +111,7 @@ def open_pkcs15(card, apps: list[Application] | None = None, counts: dict[str, i
         return open_application(card, apps=apps)
 
 
-def locate_bootstrap(card, rule: "BootstrapRule | ObjectSelector | None" = None, apps: list[Application] | None = None,
+def locate_bootstrap(card: Card, rule: "BootstrapRule | ObjectSelector | None" = None, apps: list[Application] | None = None,
                      session: AppSession | None = None, counts: dict[str, int] | None = None,
                      seen: Seen | None = None) -> BootstrapLocation:
     """Run the D.2.5 / D.3.5 steps up to selecting EF DM_Bootstrap (or the object ``rule`` selects). The
@@ -133,7 +134,7 @@ def locate_bootstrap(card, rule: "BootstrapRule | ObjectSelector | None" = None,
         raise
 
 
-def _locate(card, rule, session: AppSession, counts: dict[str, int], seen: Seen) -> BootstrapLocation:
+def _locate(card: Card, rule: "BootstrapRule | ObjectSelector", session: AppSession, counts: dict[str, int], seen: Seen) -> BootstrapLocation:
     files = session.files
     warnings = seen.warnings
     with Stage(card.exchange.trace, "ODF", counts):

@@ -15,6 +15,8 @@ from ..errors import CardbootError, WbxmlError
 from .lookup import BootstrapLocation, locate_bootstrap
 from ..pkcs15.bootstrap_rule import BootstrapRule, ObjectSelector
 from ..wbxml import codec
+from ..card.connect import Card
+from ..card.files import FileAccess
 from .access import Secrets, present, read_keys
 
 CHUNK = 256
@@ -32,7 +34,7 @@ class StoredMessage:
     leftover_at: int | None = None  # with check_tail: the first byte past the message that is not FF
 
 
-def read_message_bytes(files, offset: int, size: int) -> tuple[bytes, int, bool]:
+def read_message_bytes(files: FileAccess, offset: int, size: int) -> tuple[bytes, int, bool]:
     """(message bytes, bytes read, empty) reading chunk by chunk until the WBXML document ends."""
     buf = b""
     while len(buf) < size:
@@ -51,7 +53,7 @@ def read_message_bytes(files, offset: int, size: int) -> tuple[bytes, int, bool]
     return buf.rstrip(b"\xff"), len(buf), False
 
 
-def first_leftover(files, offset: int, start: int, size: int) -> int | None:
+def first_leftover(files: FileAccess, offset: int, start: int, size: int) -> int | None:
     """The first byte in ``[start, size)`` of the object that is not FF (D.4.3: the bytes after the
     message are FF), or None."""
     pos = start
@@ -65,7 +67,7 @@ def first_leftover(files, offset: int, start: int, size: int) -> int | None:
     return None
 
 
-def read_stored(card, secrets: Secrets | None = None, rule: BootstrapRule | None = None,
+def read_stored(card: Card, secrets: Secrets | None = None, rule: BootstrapRule | None = None,
                 location: BootstrapLocation | None = None, *, check_tail: bool = False) -> StoredMessage:
     """Locate, VERIFY if the object needs it, read and decode. The caller closes ``location.session``.
 
@@ -95,7 +97,7 @@ class StoredObject:
     data: bytes  # the object's bytes: the whole EF, or the Path's index/length part
 
 
-def read_object(card, wanted: str, secrets: Secrets | None = None) -> StoredObject:
+def read_object(card: Card, wanted: str, secrets: Secrets | None = None) -> StoredObject:
     """Any data object the DODF lists, by label / application name or OID, read whole with the same
     access handling as the bootstrap (DODF private flag + authId, the card's READ rule)."""
     secrets = secrets or Secrets()

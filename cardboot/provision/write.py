@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import MessageTooBigError
+from ..card.connect import Card
+from ..card.files import READ_CHUNK, FileAccess
 from ..card.path import path_str
-from .lookup import BootstrapLocation, locate_bootstrap
+from ..errors import MessageTooBigError
 from ..pkcs15.bootstrap_rule import BootstrapRule
 from .access import Secrets, present, read_keys, require_secrets, update_keys
-from ..card.files import READ_CHUNK
+from .lookup import BootstrapLocation, locate_bootstrap
 
 
 @dataclass
@@ -35,7 +36,7 @@ class WriteResult:
     apdus: int
 
 
-def write_stored(card, message: bytes, secrets: Secrets | None = None, *, pad_all: bool = False,
+def write_stored(card: Card, message: bytes, secrets: Secrets | None = None, *, pad_all: bool = False,
                  rule: BootstrapRule | None = None) -> WriteResult:
     secrets = secrets or Secrets()
     start = card.exchange.count
@@ -65,7 +66,7 @@ def write_stored(card, message: bytes, secrets: Secrets | None = None, *, pad_al
         loc.session.close()
 
 
-def _old_extent(files, offset: int, capacity: int, new_size: int) -> int:
+def _old_extent(files: FileAccess, offset: int, capacity: int, new_size: int) -> int:
     """Where what was on the card ends past the new message (0: only FF there), read from the EF's end
     backwards in 256-byte chunks down to the first chunk that holds a byte other than FF."""
     end = capacity
@@ -78,6 +79,6 @@ def _old_extent(files, offset: int, capacity: int, new_size: int) -> int:
     return 0
 
 
-def erase_stored(card, secrets: Secrets | None = None, rule: BootstrapRule | None = None) -> WriteResult:
+def erase_stored(card: Card, secrets: Secrets | None = None, rule: BootstrapRule | None = None) -> WriteResult:
     """Reset EF DM_Bootstrap to all FF (D.4.3), verified."""
     return write_stored(card, b"", secrets, pad_all=True, rule=rule)
