@@ -30,17 +30,21 @@ def _context():
     return ctx
 
 
+def _reader_names(s, ctx) -> list[str]:
+    hr, readers = s.SCardListReaders(ctx, [])
+    if hr == s.SCARD_E_NO_READERS_AVAILABLE:
+        return []
+    if hr != s.SCARD_S_SUCCESS:
+        raise TransportError(f"PC/SC: cannot list readers ({s.SCardGetErrorMessage(hr).strip()})")
+    return list(readers)
+
+
 def list_readers() -> list[str]:
     """Names of the PC/SC readers; empty when pcscd runs but has none."""
     s = _need_scard()
     ctx = _context()
     try:
-        hr, readers = s.SCardListReaders(ctx, [])
-        if hr == s.SCARD_E_NO_READERS_AVAILABLE:
-            return []
-        if hr != s.SCARD_S_SUCCESS:
-            raise TransportError(f"PC/SC: cannot list readers ({s.SCardGetErrorMessage(hr).strip()})")
-        return list(readers)
+        return _reader_names(s, ctx)
     finally:
         s.SCardReleaseContext(ctx)
 
@@ -71,11 +75,9 @@ def reader_states() -> list[tuple[str, bool, bytes]]:
     s = _need_scard()
     ctx = _context()
     try:
-        hr, readers = s.SCardListReaders(ctx, [])
-        if hr == s.SCARD_E_NO_READERS_AVAILABLE:
+        readers = _reader_names(s, ctx)
+        if not readers:
             return []
-        if hr != s.SCARD_S_SUCCESS:
-            raise TransportError(f"PC/SC: cannot list readers ({s.SCardGetErrorMessage(hr).strip()})")
         hr, states = s.SCardGetStatusChange(ctx, 0, [(r, s.SCARD_STATE_UNAWARE) for r in readers])
         if hr != s.SCARD_S_SUCCESS:
             return [(r, False, b"") for r in readers]
