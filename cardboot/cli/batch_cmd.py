@@ -13,10 +13,11 @@ import time
 
 from ..errors import UsageError
 from .cardopts import secret_option
+from .commands import TOP_HELP
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("batch", help="personalize a CSV of cards through many readers")
+    p = sub.add_parser("batch", help=TOP_HELP["batch"])
     bsub = p.add_subparsers(dest="batch_command", metavar="ACTION")
     r = bsub.add_parser("run", help="write and verify every card of the CSV (resumes where a run stopped)")
     r.add_argument("--template", default="dm-bootstrap")

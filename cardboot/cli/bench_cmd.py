@@ -7,12 +7,13 @@ import json
 from ..errors import BenchmarkError, CardbootError
 
 from ..bench.read_bootstrap import bench_read_bootstrap
+from .commands import TOP_HELP
 
 BENCHES = ("read", "provision", "wbxml", "pcsc", "batch", "server")
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("bench", help="benchmarks: APDU counts, codec, PC/SC round trips, batch, server")
+    p = sub.add_parser("bench", help=TOP_HELP["bench"])
     p.add_argument("names", nargs="*", choices=[*BENCHES, []], metavar="NAME",
                    help="read (bootstrap read on in-process cards), provision (read / write+verify APDUs), wbxml (codec against libwbxml), batch (cards/min by readers), server (requests/s over TLS), pcsc (round trips through pcscd+vpcd; "
                    "needs root or a running pcscd with vpcd); default: both")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from .commands import TOP_HELP
 
 
 def add_parsers(sub) -> None:
-    d = sub.add_parser("dhcp", help="RFC 8572 SZTP redirect options (DHCPv4 143, DHCPv6 136)")
+    d = sub.add_parser("dhcp", help=TOP_HELP["dhcp"])
     dsub = d.add_subparsers(dest="dhcp_command", metavar="ACTION")
     e = dsub.add_parser("encode", help="option bytes (hex) for bootstrap server URIs")
     fam = e.add_mutually_exclusive_group(required=True)
@@ -20,7 +21,7 @@ def add_parsers(sub) -> None:
     dec.set_defaults(func=run_decode)
     d.set_defaults(func=lambda args: (d.print_help(), 2)[1])
 
-    n = sub.add_parser("dns", help="DNS data for bootstrap server discovery (OMA DM Bootstrap Appendix E)")
+    n = sub.add_parser("dns", help=TOP_HELP["dns"])
     nsub = n.add_subparsers(dest="dns_command", metavar="ACTION")
     s = nsub.add_parser("srv", help="the _omadm-bootstrap._tcp SRV record")
     s.add_argument("domain")

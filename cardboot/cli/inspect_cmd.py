@@ -10,12 +10,13 @@ from ..card.path import path_str
 from ..provision.inspect import CardReport, ContentStatus, inspect_card
 from ..pkcs15.aodf import RawAuthObject
 from .cardopts import add_card_options, add_secret_options, open_card, secrets_from
+from .commands import TOP_HELP
 
 FAMILY_TEXT = {"uicc": "UICC (ETSI TS 102 221)", "sim": "SIM (3GPP TS 51.011)"}
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("inspect", help="show what is on a card (default: the built-in virtual UICC)")
+    p = sub.add_parser("inspect", help=TOP_HELP["inspect"])
     add_card_options(p)
     add_secret_options(p)
     p.set_defaults(func=run)

@@ -10,30 +10,50 @@ import argparse
 import logging
 import sys
 
+import importlib
+
 from .. import __version__
 from ..errors import CardbootError, ExitCode
-from . import batch_cmd, bench_cmd, discovery_cmd, inspect_cmd, message_cmd, provision_cmd, server_cmd, vsim_cmd
+from .commands import COMMANDS, TOP_HELP
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None, *, full: bool = False) -> argparse.ArgumentParser:
+    """The command line. Only the module of command ``only`` is imported and given its options (all of
+    them with ``full``); the others appear with their help line — enough for ``cardboot --help`` and for
+    argparse to name the choices — so a card command pays for nothing it does not use."""
     parser = argparse.ArgumentParser(prog="cardboot", description="Provision and inspect SIM/UICC cards for "
                                      "OMA DM bootstrap (OMA-TS-DM_Bootstrap-V1_3 Appendix D).")
     parser.add_argument("--version", action="version", version=f"cardboot {__version__}")
     parser.add_argument("--debug", action="store_true", help="log APDUs (masked) and show tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    inspect_cmd.add_parser(sub)
-    provision_cmd.add_parsers(sub)
-    bench_cmd.add_parser(sub)
-    message_cmd.add_parser(sub)
-    batch_cmd.add_parser(sub)
-    discovery_cmd.add_parsers(sub)
-    server_cmd.add_parser(sub)
-    vsim_cmd.add_parser(sub)
-    tui = sub.add_parser("tui", help="the bench TUI: readers, card tree, bootstrap fields, write and verify")
+    done: set[str] = set()
+    for name, (module, _help) in COMMANDS.items():
+        if name in done:
+            continue
+        if not full and COMMANDS.get(only or "", ("",))[0] != module:
+            sub.add_parser(name, help=TOP_HELP[name])
+            done.add(name)
+            continue
+        if module == "main":
+            _add_tui(sub)
+        else:
+            mod = importlib.import_module(f".{module}", __package__)
+            (getattr(mod, "add_parsers", None) or mod.add_parser)(sub)
+        done.update(n for n, (m, _h) in COMMANDS.items() if m == module)
+    return parser
+
+
+def _add_tui(sub) -> None:
+    tui = sub.add_parser("tui", help=TOP_HELP["tui"])
     tui.add_argument("--vsim", help="virtual cards to list (comma-separated layouts; default all built-in)")
     tui.add_argument("--template", default="dm-bootstrap")
     tui.set_defaults(func=_run_tui)
-    return parser
+
+
+def _chosen_command(argv: list[str]) -> str | None:
+    """The command a command line names (its first word that is not an option), when it is a known one."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    return word if word in COMMANDS else None
 
 
 def _run_tui(args) -> int:
@@ -43,12 +63,12 @@ def _run_tui(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     end = argv.index("--") if "--" in argv else len(argv)
     debug = "--debug" in argv[:end]  # accepted before or after the subcommand
     if debug:
         argv = [a for a in argv[:end] if a != "--debug"] + argv[end:]
+    parser = build_parser(_chosen_command(argv))
     args = parser.parse_args(argv)
     args.debug = debug
     if not getattr(args, "func", None):

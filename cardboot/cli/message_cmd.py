@@ -14,12 +14,13 @@ from ..wbxml.codec import VERSIONS as codec_versions
 from ..wbxml.xml import to_xml_bytes
 from ..outfile import write_private
 from ..provision.prepare import from_template
+from .commands import TOP_HELP
 
 VERSIONS = {text: number for number, text in codec_versions.items()}  # "1.2" -> 0x02
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("message", help="build, decode, validate and diff bootstrap messages")
+    p = sub.add_parser("message", help=TOP_HELP["message"])
     msub = p.add_subparsers(dest="message_command", metavar="ACTION")
 
     b = msub.add_parser("build", help="fill a template with per-card values and encode the message")

@@ -18,14 +18,15 @@ from ..provision.write import erase_stored, write_stored
 from ..wbxml.xml import to_xml_bytes
 from .cardopts import add_card_options, add_secret_options, open_card, secrets_from
 from .message_cmd import VERSIONS
+from .commands import TOP_HELP
 
 
 def add_parsers(sub) -> None:
-    r = sub.add_parser("readers", help="list PC/SC readers, whether a card is in each, and its ATR")
+    r = sub.add_parser("readers", help=TOP_HELP["readers"])
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=run_readers)
 
-    rd = sub.add_parser("read", help="read the stored bootstrap message (trimmed at its end)")
+    rd = sub.add_parser("read", help=TOP_HELP["read"])
     add_card_options(rd)
     add_secret_options(rd)
     rd.add_argument("--out", help="write the message here (default: print it decoded)")
@@ -36,7 +37,7 @@ def add_parsers(sub) -> None:
                     help="read any data object the DODF lists (raw bytes; hex on stdout, or --out)")
     rd.set_defaults(func=run_read)
 
-    w = sub.add_parser("write", help="write a bootstrap message, read it back and compare")
+    w = sub.add_parser("write", help=TOP_HELP["write"])
     add_card_options(w)
     add_secret_options(w)
     src = w.add_mutually_exclusive_group(required=True)
@@ -48,13 +49,13 @@ def add_parsers(sub) -> None:
     w.add_argument("--pad-all", action="store_true", help="write FF through the whole EF, not only over the old message")
     w.set_defaults(func=run_write)
 
-    v = sub.add_parser("verify", help="compare the card's message with a file, byte-wise and semantically")
+    v = sub.add_parser("verify", help=TOP_HELP["verify"])
     add_card_options(v)
     add_secret_options(v)
     v.add_argument("--message", required=True)
     v.set_defaults(func=run_verify)
 
-    e = sub.add_parser("erase", help="reset EF DM_Bootstrap to all FF (D.4.3), verified")
+    e = sub.add_parser("erase", help=TOP_HELP["erase"])
     add_card_options(e)
     add_secret_options(e)
     e.set_defaults(func=run_erase)

@@ -8,10 +8,11 @@ import sys
 
 from ..errors import UsageError
 from ..infile import read_bounded
+from .commands import TOP_HELP
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("server", help="bootstrap server: HTTPS GET (5.5.7) and RFC 8572 RESTCONF")
+    p = sub.add_parser("server", help=TOP_HELP["server"])
     ssub = p.add_subparsers(dest="server_command", metavar="ACTION")
 
     r = ssub.add_parser("run", help="serve over HTTPS (plain HTTP only with --insecure)")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from vsim.serve import add_arguments as add_serve_arguments
 
 from ..errors import UsageError
+from .commands import TOP_HELP
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("vsim", help="virtual SIM/UICC cards")
+    p = sub.add_parser("vsim", help=TOP_HELP["vsim"])
     vsub = p.add_subparsers(dest="vsim_command", metavar="ACTION")
     serve = vsub.add_parser("serve", help="connect virtual cards to pcscd's vpcd reader slots")
     add_serve_arguments(serve)

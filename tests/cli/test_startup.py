@@ -1,0 +1,28 @@
+"""The CLI loads only what the chosen command needs (issue 17): a card command imports none of the
+server, TUI, batch-ledger or CMS stacks."""
+
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("textual", "uvicorn", "sqlalchemy", "cryptography", "httpx", "rich")
+
+
+def imported_after(code: str) -> set[str]:
+    probe = code + "\nimport sys\nprint(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return set(out.stdout.split())
+
+
+def test_importing_the_cli_loads_no_heavy_stack():
+    assert not imported_after("import cardboot.cli.main") & set(HEAVY)
+
+
+@pytest.mark.parametrize("args", [["--version"], ["inspect", "--vsim", "uicc"], ["read", "--vsim", "uicc"],
+                                  ["message", "validate", "/dev/null"], ["--help"]])
+def test_card_commands_load_no_heavy_stack(args):
+    code = ("import sys\nfrom cardboot.cli.main import main\n"
+            f"try:\n    main({args!r})\nexcept SystemExit:\n    pass")
+    assert not imported_after(code) & set(HEAVY)
