@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 
 from ..errors import BenchmarkError, CardbootError
-
-from ..bench.read_bootstrap import bench_read_bootstrap
 from .commands import TOP_HELP
 
-BENCHES = ("read", "provision", "wbxml", "pcsc", "batch", "server")
+BENCHES = ("read", "provision", "wbxml", "pcsc", "batch", "server", "startup")
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("bench", help=TOP_HELP["bench"])
     p.add_argument("names", nargs="*", choices=[*BENCHES, []], metavar="NAME",
                    help="read (bootstrap read on in-process cards), provision (read / write+verify APDUs), wbxml (codec against libwbxml), batch (cards/min by readers), server (requests/s over TLS), pcsc (round trips through pcscd+vpcd; "
-                   "needs root or a running pcscd with vpcd); default: both")
+                   "needs root or a running pcscd with vpcd), startup (process start against a bare "
+                   "interpreter); default: all")
     p.add_argument("--rounds", type=int, default=200, help="repetitions to average over (default 200)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
@@ -75,6 +74,8 @@ def run(args) -> int:
     names = args.names or list(BENCHES)
     out: dict = {}
     if "read" in names:
+        from ..bench.read_bootstrap import bench_read_bootstrap
+
         out["read_bootstrap"] = _guarded("read", bench_read_bootstrap, max(1, args.rounds))
     if "provision" in names:
         from ..bench.provision import bench_provision
@@ -107,6 +108,10 @@ def run(args) -> int:
             out["batch"] = _guarded("batch", bench_batch)
         except PcscdUnavailable as e:
             out["batch_skipped"] = str(e)
+    if "startup" in names:
+        from ..bench.startup import bench_startup
+
+        out["startup"] = _guarded("startup", bench_startup, max(3, min(20, args.rounds // 10)))
     if "server" in names:
         from ..bench.server import bench_server
 
@@ -146,6 +151,10 @@ def run(args) -> int:
         for r in out["server"]:
             print(f"{r.endpoint:<34} {r.per_second:>8} req/s  p50 {r.p50_ms} ms  p99 {r.p99_ms} ms  "
                   f"x{r.ratio_to_ceiling} of the ceiling")
+    if "startup" in out:
+        print("\nprocess start, median wall time (interleaved with a bare interpreter)")
+        for r in out["startup"]:
+            print(f"{r.command:<32} {r.median_ms:>7} ms  x{r.ratio_to_python} of python")
     if "batch_skipped" in out:
         print(f"\nbatch: skipped ({out['batch_skipped']})")
     if "pcsc_roundtrip_skipped" in out:

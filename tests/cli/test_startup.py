@@ -26,3 +26,14 @@ def test_card_commands_load_no_heavy_stack(args):
     code = ("import sys\nfrom cardboot.cli.main import main\n"
             f"try:\n    main({args!r})\nexcept SystemExit:\n    pass")
     assert not imported_after(code) & set(HEAVY)
+
+
+def test_bench_startup_reports_every_command_against_the_interpreter(capsys):
+    import json
+
+    from cardboot.cli.main import main
+
+    assert main(["bench", "startup", "--rounds", "30", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["startup"]
+    assert [r["command"] for r in rows][0] == "python -c pass (anchor)" and rows[0]["ratio_to_python"] == 1.0
+    assert len(rows) == 4 and all(r["median_ms"] > 0 for r in rows)

@@ -1,0 +1,44 @@
+"""Benchmark: how long a command takes to start, side by side with a bare interpreter in the same run.
+
+Each command is started ``rounds`` times in a fresh process (the wall time of the whole process, as the
+operator feels it), interleaved with ``python -c pass`` so that machine noise hits both alike; the ratio
+to the bare interpreter is the figure (issue 17's goal: a card command within 3x).
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+
+COMMANDS = {
+    "python -c pass (anchor)": [sys.executable, "-c", "pass"],
+    "cardboot --version": [sys.executable, "-m", "cardboot.cli.main", "--version"],
+    "cardboot inspect --vsim uicc": [sys.executable, "-m", "cardboot.cli.main", "inspect", "--vsim", "uicc"],
+    "cardboot message validate": [sys.executable, "-m", "cardboot.cli.main", "message", "validate", "/dev/null"],
+}
+
+
+@dataclass
+class StartupResult:
+    command: str
+    rounds: int
+    median_ms: float
+    ratio_to_python: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def bench_startup(rounds: int = 10) -> list[StartupResult]:
+    times: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    for _ in range(rounds):
+        for name, cmd in COMMANDS.items():
+            t0 = time.perf_counter()
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+            times[name].append(time.perf_counter() - t0)
+    anchor = statistics.median(times["python -c pass (anchor)"])
+    return [StartupResult(name, rounds, round(statistics.median(t) * 1000, 1), round(statistics.median(t) / anchor, 2))
+            for name, t in times.items()]
