@@ -25,11 +25,15 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
     faults.add_argument("--sw-at", action="append", metavar="N:SW", help="answer SW (hex) to APDU #N")
     faults.add_argument("--tear-at", metavar="N:K", help="tear UPDATE BINARY #N after K bytes, then drop")
     faults.add_argument("--latency-ms", type=float, default=0.0, help="delay every APDU")
+    serve.add_argument("--baud", type=int, metavar="N",
+                       help="answer as slowly as a real card at N bit/s (ISO/IEC 7816-3 character times; "
+                       "T=0 or T=1 as --t0 says), e.g. 9600 or 115200")
 
 
 def run(args) -> int:
     from . import load_card
     from .faults import FaultPlan
+    from .link import LinkModel
     from .pcscd import stop_stray_pcscd
     from .state import StateKeeper, load_state
     from .vpcd import VpcdCard
@@ -48,8 +52,9 @@ def run(args) -> int:
             keeper = StateKeeper(card, states[i])
         if i == 0 and (args.drop_after is not None or args.sw_at or args.tear_at or args.latency_ms):
             card.fault = FaultPlan.parse(args.drop_after, args.sw_at, args.tear_at, args.latency_ms)
+        link = LinkModel(args.baud, "T=0" if card.t0 else "T=1") if args.baud else None
         servers.append(VpcdCard(card, args.host, args.port + i, quickack=not args.no_quickack,
-                                nodelay=not args.no_nodelay, state=keeper))
+                                nodelay=not args.no_nodelay, state=keeper, link=link))
     done = threading.Event()
 
     def stop(signum, frame):

@@ -55,8 +55,9 @@ class VpcdCard:
     restarts or the link drops (fault injection included)."""
 
     def __init__(self, card, host: str = "127.0.0.1", port: int = VPCD_PORT, *, quickack: bool = True,
-                 nodelay: bool = True, state=None, reconnect_delay: float = 0.2):
+                 nodelay: bool = True, state=None, reconnect_delay: float = 0.2, link=None):
         self.card = card
+        self.link = link  # a vsim.link.LinkModel: answer as slowly as a real card's wire would
         if not getattr(card, "t0", True) and 1 not in atr_protocols(card.atr):
             # pcscd can only pick T=0 for this ATR: behave as a T=0 card (61xx / GET RESPONSE)
             card.t0 = True
@@ -167,8 +168,15 @@ class VpcdCard:
                 continue
             if not card.powered:  # pcscd may send an APDU right after a reset without ON
                 card.power_on()
+            started = time.monotonic()
             response = card.process(payload)
             self.apdus += 1
+            if self.link is not None:
+                lc = payload[4] if len(payload) > 5 else 0
+                le = payload[4] if len(payload) == 5 else (payload[-1] if len(payload) == 6 + lc else None)
+                wait = self.link.seconds(lc, le, len(response) - 2) - (time.monotonic() - started)
+                if wait > 0:
+                    time.sleep(wait)
             if self.state is not None:
                 self.state.after(payload)
             sock.sendall(len(response).to_bytes(2, "big") + response)

@@ -29,6 +29,7 @@ class TraceEntry:
     meaning: str
     micros: int
     stage: str = ""
+    response_len: int = 0  # kept when the response itself is not (bytes on the wire)
 
     @property
     def secret(self) -> bool:
@@ -93,6 +94,7 @@ class Trace:
             meaning=meaning,
             micros=micros,
             stage=self.stage,
+            response_len=len(response),
         )
         if self.keep:
             self.entries.append(entry)

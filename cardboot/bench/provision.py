@@ -177,3 +177,58 @@ def bench_pcsc_write(rounds: int = 10, port: int = 35963) -> list[PcscWriteResul
     finally:
         service.stop()
     return results
+
+
+@dataclass
+class WireResult:
+    card: str
+    link: str  # "T=0 9600"
+    message_bytes: int
+    cold_read_bytes: int
+    cold_read_s: float
+    write_verify_bytes: int
+    write_verify_s: float
+    erase_bytes: int
+    erase_s: float
+    minimum_write_verify_s: float  # the message once each way, nothing else
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _wire(trace: Trace, link) -> tuple[int, float]:
+    total = sum(link.wire_bytes(e.data_len, e.le, e.response_len) for e in trace.entries)
+    return total, round(sum(link.seconds(e.data_len, e.le, e.response_len) for e in trace.entries), 3)
+
+
+def bench_wire(size: int = 0, links=((9600, "T=0"), (115200, "T=0"))) -> list[WireResult]:
+    """Seconds per card on a real card's wire (vsim.link: ISO/IEC 7816-3 character times, no card
+    processing time) for a cold read, a write + verify and an erase of the 1.6 KB message, at the given
+    rates; the minimum is the message's bytes once each way."""
+    from vsim.link import LinkModel
+
+    message = message_of_size(size)
+    out = []
+    for profile in ("sim", "uicc"):
+        for baud, protocol in links:
+            link = LinkModel(baud, protocol)
+            t0 = protocol == "T=0"
+            vcard = vsim.load_card(profile, t0=t0)
+            transport = VirtualTransport(vcard)
+            secrets = Secrets(adm=Secret("88888888"), force=profile == "sim")
+            results = {}
+            for step in ("erase0", "write", "read", "erase"):
+                transport.connect()
+                trace = Trace()
+                card = connect_card(transport, family=profile, trace=trace)
+                if step in ("erase0", "erase"):
+                    erase_stored(card, secrets)
+                elif step == "write":
+                    write_stored(card, message, secrets)
+                else:
+                    read_stored(card, secrets).location.session.close()
+                results[step] = _wire(trace, link)
+            out.append(WireResult(profile.upper(), f"{protocol} {baud}", len(message), *results["read"],
+                                  *results["write"], *results["erase"],
+                                  round(2 * len(message) * link.char_seconds, 3)))
+    return out

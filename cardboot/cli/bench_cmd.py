@@ -81,6 +81,9 @@ def run(args) -> int:
         from ..bench.provision import bench_provision
 
         out["provision"] = _guarded("provision", bench_provision)
+        from ..bench.provision import bench_wire
+
+        out["provision_wire"] = _guarded("provision", bench_wire)
     if "wbxml" in names:
         from ..bench.wbxml_codec import bench_wbxml
 
@@ -132,6 +135,15 @@ def run(args) -> int:
             print(f"{r.card:<8} {r.message_bytes:>8} {r.cold_read_apdus:>5} {r.cold_read_minimum:>5} "
                   f"{r.write_verify_apdus:>12} {r.write_verify_minimum:>5} "
                   f"{f'{r.read_arr_apdus}/{r.write_arr_apdus}':>17} {r.arr_records:>11}")
+    if "provision_wire" in out:
+        print("\nseconds per card on a real card's wire (ISO/IEC 7816-3 character times, no card processing time)")
+        header = f"{'card':<5} {'link':<11} {'read s':>7} {'bytes':>6} {'write+verify s':>14} {'bytes':>6} " \
+                 f"{'erase s':>7} {'bytes':>6} {'minimum w+v s':>13}"
+        print(header)
+        print("-" * len(header))
+        for r in out["provision_wire"]:
+            print(f"{r.card:<5} {r.link:<11} {r.cold_read_s:>7} {r.cold_read_bytes:>6} {r.write_verify_s:>14} "
+                  f"{r.write_verify_bytes:>6} {r.erase_s:>7} {r.erase_bytes:>6} {r.minimum_write_verify_s:>13}")
     if "wbxml_codec" in out:
         _print_wbxml(out["wbxml_message_bytes"], out["wbxml_codec"])
     if "pcsc_roundtrip" in out:
