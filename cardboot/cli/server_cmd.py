@@ -32,6 +32,9 @@ def add_parser(sub) -> None:
                    help="open connections one client address may hold (default 32; the next gets 503)")
     r.add_argument("--header-timeout", type=float, default=None, metavar="S",
                    help="seconds a connection has to deliver complete request headers (default 5)")
+    r.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="server processes sharing the port and the store (SQLite in WAL mode on one box, "
+                   "PostgreSQL across hosts); SIGHUP restarts them gracefully")
     r.set_defaults(func=run_server)
 
     i = ssub.add_parser("init-pki", help="a development PKI: CA, server, owner, voucher signer, device certificates")
@@ -72,23 +75,37 @@ def _read(path: str | None) -> bytes | None:
 def run_server(args) -> int:
     import uvicorn
 
-    from ..server.app import BootstrapServer
-    from ..server.run import connection_state, make_config, peer_cert
-    from ..server.store import DeviceStore
+    from ..server.run import SETTINGS_ENV, ServerSettings, build_app, make_config
 
-    owner = (_read(args.owner_cert), _read(args.owner_key)) if args.owner_cert else None
-    signer = (_read(args.voucher_signer_cert), _read(args.voucher_signer_key)) if args.voucher_signer_cert else None
-    if owner and not signer:
+    if args.owner_cert and not args.voucher_signer_cert:
         raise UsageError("signed conveyed information needs --voucher-signer-cert/--voucher-signer-key")
-    app = BootstrapServer(DeviceStore(args.db), owner=owner, voucher_signer=signer,
-                          pinned_ca=_read(args.pinned_ca or args.client_ca), peer_cert=peer_cert,
-                          connection_state=connection_state)
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    settings = ServerSettings(args.db, args.owner_cert, args.owner_key, args.voucher_signer_cert,
+                              args.voucher_signer_key, args.pinned_ca or args.client_ca,
+                              args.max_connections_per_client, args.header_timeout)
+    app = build_app(settings)  # in this process too: bad files and stores are reported before serving
+    if args.workers > 1:
+        os.environ[SETTINGS_ENV] = json.dumps(settings.__dict__)  # paths and bounds only, no key material
+        app = "cardboot.server.run:app_factory"
     config = make_config(app, host=args.host, port=args.port, cert=args.cert, key=args.key, client_ca=args.client_ca,
                          insecure=args.insecure, max_per_client=args.max_connections_per_client,
-                         header_timeout=args.header_timeout)
+                         header_timeout=args.header_timeout, workers=args.workers)
     scheme = "http" if args.insecure else "https"
-    print(f"cardboot bootstrap server on {scheme}://{args.host}:{args.port}", file=sys.stderr, flush=True)
-    uvicorn.Server(config).run()
+    print(f"cardboot bootstrap server on {scheme}://{args.host}:{args.port}"
+          + (f", {args.workers} workers" if args.workers > 1 else ""), file=sys.stderr, flush=True)
+    if args.workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        import inspect
+
+        sockets = [config.bind_socket()]
+        if "target" in inspect.signature(Multiprocess).parameters:  # older uvicorn took the worker target
+            Multiprocess(config, target=uvicorn.Server(config).run, sockets=sockets).run()
+        else:
+            Multiprocess(config, sockets=sockets).run()
+    else:
+        uvicorn.Server(config).run()
     return 0
 
 

@@ -16,6 +16,7 @@ next is answered 503 and closed).
 from __future__ import annotations
 
 import ssl
+from dataclasses import dataclass
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -110,24 +111,72 @@ def connection_state(scope) -> dict | None:
     return _CONN_STATE.get((client[0], client[1])) if client else None
 
 
+SETTINGS_ENV = "CARDBOOT_SERVER_SETTINGS"  # how worker processes learn what the parent was told
+
+
+@dataclass
+class ServerSettings:
+    """What a server process needs to build its application: file paths and bounds, never key material
+    (each worker reads the files itself)."""
+
+    db: str
+    owner_cert: str | None = None
+    owner_key: str | None = None
+    voucher_signer_cert: str | None = None
+    voucher_signer_key: str | None = None
+    pinned_ca: str | None = None
+    max_per_client: int | None = None
+    header_timeout: float | None = None
+
+    def apply_bounds(self) -> None:
+        global HEADER_TIMEOUT, MAX_PER_CLIENT
+        from ..errors import UsageError
+
+        if self.max_per_client is not None:
+            if self.max_per_client < 1:
+                raise UsageError("--max-connections-per-client must be at least 1")
+            MAX_PER_CLIENT = self.max_per_client
+        if self.header_timeout is not None:
+            if not 0.1 <= self.header_timeout <= 300:
+                raise UsageError("--header-timeout must be 0.1..300 seconds")
+            HEADER_TIMEOUT = self.header_timeout
+
+
+def build_app(settings: ServerSettings):
+    """The application one server process serves (the parent's, or each worker's)."""
+    from ..infile import read_bounded
+    from .app import BootstrapServer
+    from .store import DeviceStore
+
+    def pem(path):
+        return None if path is None else read_bounded(path, what="PEM file", limit=1 << 20)
+
+    owner = (pem(settings.owner_cert), pem(settings.owner_key)) if settings.owner_cert else None
+    signer = (pem(settings.voucher_signer_cert), pem(settings.voucher_signer_key)) \
+        if settings.voucher_signer_cert else None
+    settings.apply_bounds()
+    return BootstrapServer(DeviceStore(settings.db), owner=owner, voucher_signer=signer,
+                           pinned_ca=pem(settings.pinned_ca), peer_cert=peer_cert, connection_state=connection_state)
+
+
+def app_factory():
+    """uvicorn's factory in each worker process (``--workers N``): settings from the environment."""
+    import json
+    import os
+
+    return build_app(ServerSettings(**json.loads(os.environ[SETTINGS_ENV])))
+
+
 def make_config(app, *, host: str = "127.0.0.1", port: int = 8443, cert: str | None = None,
                 key: str | None = None, client_ca: str | None = None, insecure: bool = False,
-                max_per_client: int | None = None, header_timeout: float | None = None):
+                max_per_client: int | None = None, header_timeout: float | None = None, workers: int = 1):
     """uvicorn configuration: HTTPS (client certificates optional, verified against ``client_ca``) unless
     ``insecure``; bounded headers, keep-alive timeout, access log off (no secret can reach it)."""
     import uvicorn
 
     from ..errors import UsageError
 
-    global HEADER_TIMEOUT, MAX_PER_CLIENT
-    if max_per_client is not None:
-        if max_per_client < 1:
-            raise UsageError("--max-connections-per-client must be at least 1")
-        MAX_PER_CLIENT = max_per_client
-    if header_timeout is not None:
-        if not 0.1 <= header_timeout <= 300:
-            raise UsageError("--header-timeout must be 0.1..300 seconds")
-        HEADER_TIMEOUT = header_timeout
+    ServerSettings("", max_per_client=max_per_client, header_timeout=header_timeout).apply_bounds()
     tls = {}
     if not insecure:
         if not cert or not key:
@@ -135,7 +184,8 @@ def make_config(app, *, host: str = "127.0.0.1", port: int = 8443, cert: str | N
         tls = dict(ssl_certfile=cert, ssl_keyfile=key)
         if client_ca:
             tls.update(ssl_ca_certs=client_ca, ssl_cert_reqs=ssl.CERT_OPTIONAL)
+    extra = dict(factory=True, workers=workers) if workers > 1 else {}
     return uvicorn.Config(app, host=host, port=port, http=CertAwareH11, lifespan="on", access_log=False,
                           log_level="warning", timeout_keep_alive=5, timeout_graceful_shutdown=3,
                           h11_max_incomplete_event_size=16 * 1024,
-                          limit_concurrency=1000, **tls)
+                          limit_concurrency=1000, **extra, **tls)

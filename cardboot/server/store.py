@@ -94,6 +94,15 @@ class DeviceStore:
         except (SQLAlchemyError, ImportError, ValueError) as e:
             raise UsageError(f"cannot open device store {url.split('@')[-1]}: {str(e).splitlines()[0]}") from None
         self._lock = threading.RLock() if self.engine.dialect.name == "sqlite" else None
+        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
+            from sqlalchemy import event
+
+            @event.listens_for(self.engine, "connect")
+            def _wal(dbapi_connection, _record):  # several server processes on one box share the file
+                cur = dbapi_connection.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA busy_timeout=5000")
+                cur.close()
 
     def _tx(self):
         return self.engine.begin()
