@@ -11,6 +11,7 @@ if [ "$(id -u)" = 0 ]; then
     apt-get install -y -qq --no-install-recommends \
         python3 python3-venv python3-dev gcc pkg-config swig \
         pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd libwbxml2-utils opensc openssl postgresql curl \
+        wrk nginx-light apache2-utils \
         >/dev/null
 else
     echo "install.sh: not root, skipping apt packages" >&2

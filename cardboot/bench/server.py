@@ -1,124 +1,169 @@
-"""Benchmark: the bootstrap server under 100 concurrent TLS connections on loopback (a ``cardboot server
-run`` process, SQLite store): requests/s and p50/p99 latency for the 5.5.7 GET, get-bootstrapping-data
-unsigned and signed, next to ``/.well-known/host-meta`` (a static answer: the ceiling of the same stack)
-measured in the same run."""
+"""Benchmark: the bootstrap server against nginx, side by side in one run on loopback (issue 17).
+
+The anchor is nginx serving the server's own ``/.well-known/host-meta`` bytes over TLS with the same
+certificate (2 worker processes). wrk, a C load generator, drives nginx, the server's static endpoint with
+1 and 2 workers, and the device endpoints with HTTP Basic (proven once per connection) over keep-alive
+connections. wrk cannot present a client certificate; ab can, but only over HTTP/1.0, which uvicorn does
+not keep alive, so the certificate rows are one new TLS handshake per request, against nginx verifying the
+same client certificate the same way. A generator's ceiling is its rate against nginx in the same run; a
+row is a measure of the server only when that ceiling is at least 5x the row's rate (``generator_bound``
+says when it is not: the figure is then a floor)."""
 
 from __future__ import annotations
 
-import asyncio
+import base64
 import json
+import os
+import socket
 import ssl
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from .nginx import static_nginx
+from .ab import run_ab
+from .wrk import lua_script, run_wrk
+
+RPC = "/restconf/operations/ietf-sztp-bootstrap-server:get-bootstrapping-data"
+JSON_HEADERS = {"Content-Type": "application/yang-data+json", "Accept": "application/yang-data+json"}
+SERIAL = "BENCH1"
 
 
 @dataclass
 class ServerBenchResult:
     endpoint: str
+    target: str  # nginx, or cardboot with its worker count
+    generator: str
     requests: int
     per_second: float
     p50_ms: float
     p99_ms: float
-    ratio_to_ceiling: float
+    ratio_to_nginx: float
+    ratio_to_static: float  # to the server's static endpoint driven by the same generator and workers
+    generator_bound: bool = False  # the generator's ceiling was under 5x this rate: a floor, not a measure
+    refused: int = 0  # 503 busy answers (Basic: the bounded scrypt queue while 100 connections prove themselves)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-async def _load(base: str, ctx: ssl.SSLContext, make_request, total: int, concurrency: int) -> tuple[float, list[float]]:
-    import httpx
-
-    latencies: list[float] = []
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, verify=ctx, limits=limits, timeout=30) as client:
-        await asyncio.gather(*[make_request(client) for _ in range(concurrency)])  # warm the connections
-        queue = iter(range(total))
-
-        async def worker():
-            for _ in queue:
-                t0 = time.perf_counter()
-                r = await make_request(client)
-                latencies.append(time.perf_counter() - t0)
-                if r.status_code not in (200, 204):
-                    raise RuntimeError(f"server answered {r.status_code}: {r.text[:200]}")
-
-        t0 = time.perf_counter()
-        await asyncio.gather(*[worker() for _ in range(concurrency)])
-        return time.perf_counter() - t0, latencies
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
-def bench_server(total: int = 2000, concurrency: int = 100) -> list[ServerBenchResult]:
+@contextmanager
+def _server(workdir: Path, db: str, pki: Path, port: int, workers: int):
+    cli = [sys.executable, "-m", "cardboot.cli.main", "server", "run"]
+    proc = subprocess.Popen([*cli, "--db", db, "--cert", str(pki / "server.pem"), "--key", str(pki / "server-key.pem"),
+                             "--client-ca", str(pki / "ca.pem"), "--owner-cert", str(pki / "owner.pem"),
+                             "--owner-key", str(pki / "owner-key.pem"), "--voucher-signer-cert",
+                             str(pki / "voucher-signer.pem"), "--voucher-signer-key", str(pki / "voucher-signer-key.pem"),
+                             "--port", str(port), "--workers", str(workers),
+                             # the load generator is one client address opening 100 connections
+                             "--max-connections-per-client", "1024"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        import httpx
+
+        ctx = ssl.create_default_context(cafile=str(pki / "ca.pem"))
+        deadline = time.monotonic() + 40
+        while True:
+            try:
+                httpx.get(f"https://127.0.0.1:{port}/.well-known/host-meta", verify=ctx, timeout=1)
+                break
+            except httpx.HTTPError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not start: {proc.stderr.read().decode()[-300:]}") from None
+                time.sleep(0.1)
+        time.sleep(1.0 if workers > 1 else 0)  # the other workers finish starting
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def bench_server(seconds: float = 5.0, connections: int = 100) -> list[ServerBenchResult]:
     from ..bootstrap.builder import build_message, encode_message
     from ..bootstrap.template import load_bootstrap, load_toml, resolve_template
+    from ..server.app import HOST_META
     from ..server.pki import init_pki
 
     with tempfile.TemporaryDirectory() as d:
-        pki = Path(d, "pki")
-        init_pki(pki, ["BENCH1"])
-        db = f"sqlite:///{Path(d, 'server.sqlite')}"
+        work = Path(d)
+        pki = work / "pki"
+        init_pki(pki, [SERIAL])
+        db = f"sqlite:///{work / 'server.sqlite'}"
         variables = load_toml(resolve_template("dm-bootstrap").parent.parent / "vars" / "example.toml", "vars")
-        msg_file = Path(d, "m.wbxml")
+        msg_file = work / "m.wbxml"
         msg_file.write_bytes(encode_message(build_message(load_bootstrap("dm-bootstrap", variables), "tnds-wbxml")))
-        cli = [sys.executable, "-m", "cardboot.cli.main", "server"]
-        subprocess.run([*cli, "add-device", "--db", db, "--serial", "BENCH1", "--message", str(msg_file)],
-                       check=True, capture_output=True)
-        import socket
+        code = base64.b16encode(os.urandom(8)).decode()
+        subprocess.run([sys.executable, "-m", "cardboot.cli.main", "server", "add-device", "--db", db, "--serial",
+                        SERIAL, "--message", str(msg_file), "--activation-code-env", "BENCH_CODE"],
+                       check=True, capture_output=True, env={**os.environ, "BENCH_CODE": code})
+        basic = {"Authorization": "Basic " + base64.b64encode(f"{SERIAL}:{code}".encode()).decode()}
+        scripts = {}
+        for name, body in (("unsigned", {}), ("signed", {"signed-data-preferred": [None]})):
+            scripts[name] = work / f"{name}.lua"
+            scripts[name].write_text(lua_script("POST", json.dumps({"ietf-sztp-bootstrap-server:input": body}).encode(),
+                                                {**JSON_HEADERS, **basic}))
+        client_pem = work / "device.pem"  # ab -E: certificate then key, in the 0700 temporary directory
+        client_pem.write_bytes((pki / f"device-{SERIAL}.pem").read_bytes() + (pki / f"device-{SERIAL}-key.pem").read_bytes())
+        rows: list[ServerBenchResult] = []
+        ceilings: dict[str, float] = {}
 
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        proc = subprocess.Popen([*cli, "run", "--db", db, "--cert", str(pki / "server.pem"), "--key",
-                                 str(pki / "server-key.pem"), "--client-ca", str(pki / "ca.pem"), "--owner-cert",
-                                 str(pki / "owner.pem"), "--owner-key", str(pki / "owner-key.pem"),
-                                 "--voucher-signer-cert", str(pki / "voucher-signer.pem"), "--voucher-signer-key",
-                                 str(pki / "voucher-signer-key.pem"), "--port", str(port),
-                                 # the load generator is one client address opening 100 connections
-                                 "--max-connections-per-client", "256"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            ctx = ssl.create_default_context(cafile=str(pki / "ca.pem"))
-            ctx.load_cert_chain(pki / "device-BENCH1.pem", pki / "device-BENCH1-key.pem")
+        def row(endpoint, target, generator, requests, rate, p50, p99, static, refused=0):
+            rows.append(ServerBenchResult(endpoint, target, generator, requests, round(rate, 1), p50, p99, 0.0,
+                                          round(rate / static, 2) if static else 1.0, refused=refused))
+            return rate
+
+        def wrk_row(endpoint, target, url, static=None, **kw):
+            run = run_wrk(url, connections=connections, seconds=seconds, **kw)
+            ok = run.requests - run.non_2xx  # answered requests only; 503 busy ones are counted apart
+            return row(endpoint, target, "wrk", ok, ok / run.seconds, run.p50_ms, run.p99_ms, static, run.non_2xx)
+
+        def ab_row(endpoint, target, url, static=None, keep_alive=False):
+            run = run_ab(url, client_pem=client_pem, connections=connections, seconds=seconds, keep_alive=keep_alive)
+            return row(endpoint, target, "ab -k" if keep_alive else "ab", run.requests, run.per_second, run.p50_ms,
+                       run.p99_ms, static)
+
+        nginx_port = _free_port()
+        with static_nginx(work / "nginx", nginx_port, pki / "server.pem", pki / "server-key.pem",
+                          "/.well-known/host-meta", HOST_META, "application/xrd+xml", workers=2,
+                          client_ca=pki / "ca.pem"):
+            nginx_url = f"https://127.0.0.1:{nginx_port}/.well-known/host-meta"
+            ceilings["wrk"] = wrk_row("host-meta (static)", "nginx, 2 workers", nginx_url)
+            ceilings["ab -k"] = ab_row("host-meta (static), certificate", "nginx, 2 workers", nginx_url, keep_alive=True)
+            ceilings["ab"] = ab_row("host-meta (static), certificate, new TLS each", "nginx, 2 workers", nginx_url)
+        for workers in (1, 2):
+            port = _free_port()
             base = f"https://127.0.0.1:{port}"
-            import httpx
-
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    httpx.get(base + "/.well-known/host-meta", verify=ctx, timeout=1)
-                    break
-                except httpx.HTTPError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.1)
-            rpc = "/restconf/operations/ietf-sztp-bootstrap-server:get-bootstrapping-data"
-            headers = {"content-type": "application/yang-data+json", "accept": "application/yang-data+json"}
-            unsigned = json.dumps({"ietf-sztp-bootstrap-server:input": {}}).encode()
-            signed = json.dumps({"ietf-sztp-bootstrap-server:input": {"signed-data-preferred": [None]}}).encode()
-            endpoints = [
-                ("host-meta (ceiling)", lambda c: c.get("/.well-known/host-meta")),
-                ("5.5.7 GET Bootstrap.xml", lambda c: c.get("/OMA/DM/Bootstrap.xml")),
-                ("get-bootstrapping-data unsigned", lambda c: c.post(rpc, content=unsigned, headers=headers)),
-                ("get-bootstrapping-data signed", lambda c: c.post(rpc, content=signed, headers=headers)),
-            ]
-            results = []
-            ceiling = None
-            for name, make in endpoints:
-                seconds, lat = asyncio.run(_load(base, ctx, make, total, concurrency))
-                lat.sort()
-                rps = total / seconds
-                ceiling = ceiling or rps
-                results.append(ServerBenchResult(name, total, round(rps, 1), round(lat[len(lat) // 2] * 1000, 1),
-                                                 round(lat[int(len(lat) * 0.99) - 1] * 1000, 1), round(rps / ceiling, 2)))
-            return results
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
+            with _server(work, db, pki, port, workers):
+                target = f"cardboot, {workers} worker{'s' if workers > 1 else ''}"
+                static = wrk_row("host-meta (static)", target, base + "/.well-known/host-meta")
+                if workers == 1:
+                    continue
+                wrk_row("5.5.7 GET Bootstrap.xml, Basic", target, base + "/OMA/DM/Bootstrap.xml", static, headers=basic,
+                        allow_non_2xx=True)
+                wrk_row("get-bootstrapping-data unsigned, Basic", target, base + RPC, static, script=scripts["unsigned"],
+                        allow_non_2xx=True)
+                wrk_row("get-bootstrapping-data signed, Basic", target, base + RPC, static, script=scripts["signed"],
+                        allow_non_2xx=True)
+                handshakes = ab_row("host-meta (static), certificate, new TLS each", target,
+                                    base + "/.well-known/host-meta")
+                ab_row("5.5.7 GET Bootstrap.xml, certificate, new TLS each", target, base + "/OMA/DM/Bootstrap.xml",
+                       handshakes)
+        anchors = {"wrk": rows[0].per_second, "ab -k": rows[1].per_second, "ab": rows[2].per_second}
+        for r in rows:
+            r.ratio_to_nginx = round(r.per_second / anchors[r.generator], 3)
+            r.generator_bound = not r.target.startswith("nginx") and ceilings[r.generator] < 5 * r.per_second
+        return rows

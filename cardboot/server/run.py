@@ -15,6 +15,7 @@ next is answered 503 and closed).
 
 from __future__ import annotations
 
+import socket
 import ssl
 from dataclasses import dataclass
 
@@ -37,6 +38,11 @@ class CertAwareH11(H11Protocol):
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            # asyncio sets TCP_NODELAY only when the listening socket says IPPROTO_TCP; the one the
+            # --workers supervisor binds says 0, and Nagle + delayed ACK then hold every answer 40 ms
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         peer = transport.get_extra_info("peername")
         if not peer:
             return
