@@ -11,10 +11,13 @@ from __future__ import annotations
 import base64
 import functools
 import re
+from typing import TYPE_CHECKING
 
-from lxml import etree
 
 from ..errors import XmlError
+
+if TYPE_CHECKING:
+    from lxml import etree
 from .element import Element
 
 MAX_XML = 1 << 20
@@ -25,6 +28,8 @@ _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 
 def _parser() -> etree.XMLParser:
+    from lxml import etree  # 13 ms to import: only commands that parse XML pay it (issue 17)
+
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
                            huge_tree=False, remove_comments=True, remove_pis=True)
 
@@ -36,6 +41,8 @@ def parse_xml(data: bytes | str, *, where: str = "", max_size: int = MAX_XML) ->
     if _ENTITY_DECL.search(raw):
         raise XmlError("XML", "entity declarations are not allowed (external entities, entity expansion)", None,
                        where)
+    from lxml import etree
+
     try:
         root = etree.fromstring(raw, _parser())
     except etree.XMLSyntaxError as e:
