@@ -1,5 +1,5 @@
 """`cardboot server run --workers 2` (issue 17): two server processes share the port and the SQLite store
-(WAL), both answer, report-progress from both lands in the one store, SIGTERM stops them all."""
+(WAL), SIGHUP replaces the workers, both answer, report-progress from both lands in the one store, SIGTERM stops them all."""
 
 import json
 import os
@@ -15,6 +15,13 @@ import httpx
 from tests.helpers import JSON, RPC, cli, free_port
 
 
+def cmdline(entry: Path) -> bytes:
+    try:
+        return (entry / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def children(pid: int) -> set[int]:
     out = set()
     for entry in Path("/proc").iterdir():
@@ -23,8 +30,8 @@ def children(pid: int) -> set[int]:
                 stat = (entry / "stat").read_text()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                out.add(int(entry.name))
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"resource_tracker" not in cmdline(entry):
+                out.add(int(entry.name))  # workers, not multiprocessing's resource tracker
     return out
 
 
@@ -50,7 +57,13 @@ def test_two_workers_share_port_and_store(tmp_path):
             except httpx.HTTPError:
                 assert proc.poll() is None, proc.communicate()[1][-2000:]
                 time.sleep(0.2)
-        assert len(children(proc.pid)) >= 2  # the supervisor's workers
+        workers = children(proc.pid)
+        assert len(workers) >= 2  # the supervisor's workers
+        os.kill(proc.pid, signal.SIGHUP)  # graceful reload: new workers replace the old ones one by one
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline and (children(proc.pid) & workers or len(children(proc.pid)) < 2):
+            time.sleep(0.2)
+        assert not children(proc.pid) & workers and len(children(proc.pid)) >= 2
         body = json.dumps({"ietf-sztp-bootstrap-server:input": {"progress-type": "bootstrap-initiated"}})
         for _ in range(20):  # fresh connections: the kernel spreads them over the workers
             with httpx.Client(base_url=f"https://127.0.0.1:{port}", verify=ctx, timeout=10) as c:
