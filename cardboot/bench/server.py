@@ -58,7 +58,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server(workdir: Path, db: str, pki: Path, port: int, workers: int):
+def _server(db: str, pki: Path, port: int, workers: int):
     cli = [sys.executable, "-m", "cardboot.cli.main", "server", "run"]
     proc = subprocess.Popen([*cli, "--db", db, "--cert", str(pki / "server.pem"), "--key", str(pki / "server-key.pem"),
                              "--client-ca", str(pki / "ca.pem"), "--owner-cert", str(pki / "owner.pem"),
@@ -119,7 +119,6 @@ def bench_server(seconds: float = 5.0, connections: int = 100) -> list[ServerBen
         client_pem = work / "device.pem"  # ab -E: certificate then key, in the 0700 temporary directory
         client_pem.write_bytes((pki / f"device-{SERIAL}.pem").read_bytes() + (pki / f"device-{SERIAL}-key.pem").read_bytes())
         rows: list[ServerBenchResult] = []
-        ceilings: dict[str, float] = {}
 
         def row(endpoint, target, generator, requests, rate, p50, p99, static, refused=0):
             rows.append(ServerBenchResult(endpoint, target, generator, requests, round(rate, 1), p50, p99, 0.0,
@@ -141,13 +140,13 @@ def bench_server(seconds: float = 5.0, connections: int = 100) -> list[ServerBen
                           "/.well-known/host-meta", HOST_META, "application/xrd+xml", workers=2,
                           client_ca=pki / "ca.pem"):
             nginx_url = f"https://127.0.0.1:{nginx_port}/.well-known/host-meta"
-            ceilings["wrk"] = wrk_row("host-meta (static)", "nginx, 2 workers", nginx_url)
-            ceilings["ab -k"] = ab_row("host-meta (static), certificate", "nginx, 2 workers", nginx_url, keep_alive=True)
-            ceilings["ab"] = ab_row("host-meta (static), certificate, new TLS each", "nginx, 2 workers", nginx_url)
+            wrk_row("host-meta (static)", "nginx, 2 workers", nginx_url)
+            ab_row("host-meta (static), certificate", "nginx, 2 workers", nginx_url, keep_alive=True)
+            ab_row("host-meta (static), certificate, new TLS each", "nginx, 2 workers", nginx_url)
         for workers in (1, 2):
             port = _free_port()
             base = f"https://127.0.0.1:{port}"
-            with _server(work, db, pki, port, workers):
+            with _server(db, pki, port, workers):
                 target = f"cardboot, {workers} worker{'s' if workers > 1 else ''}"
                 static = wrk_row("host-meta (static)", target, base + "/.well-known/host-meta")
                 if workers == 1:
@@ -162,8 +161,8 @@ def bench_server(seconds: float = 5.0, connections: int = 100) -> list[ServerBen
                                     base + "/.well-known/host-meta")
                 ab_row("5.5.7 GET Bootstrap.xml, certificate, new TLS each", target, base + "/OMA/DM/Bootstrap.xml",
                        handshakes)
-        anchors = {"wrk": rows[0].per_second, "ab -k": rows[1].per_second, "ab": rows[2].per_second}
+        nginx = {r.generator: r.per_second for r in rows if r.target.startswith("nginx")}  # each generator's ceiling
         for r in rows:
-            r.ratio_to_nginx = round(r.per_second / anchors[r.generator], 3)
-            r.generator_bound = not r.target.startswith("nginx") and ceilings[r.generator] < 5 * r.per_second
+            r.ratio_to_nginx = round(r.per_second / nginx[r.generator], 3)
+            r.generator_bound = not r.target.startswith("nginx") and nginx[r.generator] < 5 * r.per_second
         return rows

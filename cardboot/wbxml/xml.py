@@ -27,13 +27,6 @@ KNOWN_PUBLIC_IDS = frozenset({"-//SYNCML//DTD SyncML 1.2//EN", "-//SYNCML//DTD S
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 
-def _parser() -> etree.XMLParser:
-    from lxml import etree  # 13 ms to import: only commands that parse XML pay it (issue 17)
-
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                           huge_tree=False, remove_comments=True, remove_pis=True)
-
-
 def parse_xml(data: bytes | str, *, where: str = "", max_size: int = MAX_XML) -> etree._Element:
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     if len(raw) > max_size:
@@ -41,10 +34,12 @@ def parse_xml(data: bytes | str, *, where: str = "", max_size: int = MAX_XML) ->
     if _ENTITY_DECL.search(raw):
         raise XmlError("XML", "entity declarations are not allowed (external entities, entity expansion)", None,
                        where)
-    from lxml import etree
+    from lxml import etree  # 13 ms to import: only commands that parse XML pay it (issue 17)
 
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                             huge_tree=False, remove_comments=True, remove_pis=True)
     try:
-        root = etree.fromstring(raw, _parser())
+        root = etree.fromstring(raw, parser)
     except etree.XMLSyntaxError as e:
         line = getattr(e, "lineno", None)
         reason = " ".join(str(e.msg or e).split())  # libxml2 messages may span lines: one line here

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from cardboot.bench.ab import AbError, parse_ab
 from cardboot.bench.nginx import nginx_config
 from cardboot.bench.wrk import WrkError, lua_script, parse_wrk
+from tests.helpers import free_port
 
 DATA = Path(__file__).parent.parent / "data" / "loadgen"
 
@@ -59,8 +60,6 @@ def test_wrk_and_ab_against_nginx(tmp_path):
     """The wiring end to end with tools we did not write: nginx serves the bytes over TLS, verifying a client
     certificate; wrk and ab (with the certificate) each get only 2xx answers. One second each, no figures
     asserted: the rates belong to `cardboot bench server`."""
-    import socket
-
     from cardboot.bench.ab import run_ab
     from cardboot.bench.nginx import static_nginx
     from cardboot.bench.wrk import run_wrk
@@ -70,9 +69,7 @@ def test_wrk_and_ab_against_nginx(tmp_path):
     pki = tmp_path / "pki"
     pem = tmp_path / "device.pem"
     pem.write_bytes((pki / "device-SN1.pem").read_bytes() + (pki / "device-SN1-key.pem").read_bytes())
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     with static_nginx(tmp_path / "nginx", port, pki / "server.pem", pki / "server-key.pem", "/hm", b"<XRD/>",
                       "application/xrd+xml", workers=1, client_ca=pki / "ca.pem"):
         url = f"https://127.0.0.1:{port}/hm"
