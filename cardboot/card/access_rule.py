@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 from .. import tlv
 from ..errors import TlvError
@@ -106,33 +107,34 @@ class Key(Rule):
 
 
 @dataclass(frozen=True)
-class AnyOf(Rule):
+class _Combination(Rule):
+    """Rules joined by one connective; the subclass names it for text and for JSON."""
+
     rules: tuple[Rule, ...]
+    _WORD: ClassVar[str]
+    _JSON: ClassVar[str]
 
     def keys(self) -> Iterator[Key]:
         for r in self.rules:
             yield from r.keys()
 
     def __str__(self) -> str:
-        return "(" + " or ".join(map(str, self.rules)) + ")"
+        return "(" + f" {self._WORD} ".join(map(str, self.rules)) + ")"
 
     def as_json(self):
-        return {"any_of": [r.as_json() for r in self.rules]}
+        return {self._JSON: [r.as_json() for r in self.rules]}
 
 
 @dataclass(frozen=True)
-class AllOf(Rule):
-    rules: tuple[Rule, ...]
+class AnyOf(_Combination):
+    _WORD: ClassVar[str] = "or"
+    _JSON: ClassVar[str] = "any_of"
 
-    def keys(self) -> Iterator[Key]:
-        for r in self.rules:
-            yield from r.keys()
 
-    def __str__(self) -> str:
-        return "(" + " and ".join(map(str, self.rules)) + ")"
-
-    def as_json(self):
-        return {"all_of": [r.as_json() for r in self.rules]}
+@dataclass(frozen=True)
+class AllOf(_Combination):
+    _WORD: ClassVar[str] = "and"
+    _JSON: ClassVar[str] = "all_of"
 
 
 @dataclass(frozen=True)

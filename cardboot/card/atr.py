@@ -11,22 +11,16 @@ def atr_protocols(atr: bytes) -> set[int]:
     protocols: set[int] = set()
     y = atr[1] >> 4
     i = 2
-    first = True
     while True:
         i += bin(y & 0x7).count("1")  # TA, TB, TC present
-        if not y & 0x8:  # no TD
-            break
-        if i >= len(atr):
+        if not y & 0x8 or i >= len(atr):  # no TD, or the ATR ends early
             break
         td = atr[i]
         i += 1
         if td & 0x0F != 15:
             protocols.add(td & 0x0F)
         y = td >> 4
-        first = False
-    if not protocols and first:
-        protocols.add(0)
-    return protocols or {0}
+    return protocols or {0}  # no TD1 (or only T=15): T=0
 
 
 def historical_bytes(atr: bytes) -> bytes:
