@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .nginx import static_nginx
+from ..outfile import write_private
 from .ab import run_ab
 from .wrk import lua_script, run_wrk
 
@@ -111,13 +112,15 @@ def bench_server(seconds: float = 5.0, connections: int = 100) -> list[ServerBen
                         SERIAL, "--message", str(msg_file), "--activation-code-env", "BENCH_CODE"],
                        check=True, capture_output=True, env={**os.environ, "BENCH_CODE": code})
         basic = {"Authorization": "Basic " + base64.b64encode(f"{SERIAL}:{code}".encode()).decode()}
-        scripts = {}
+        # the credential and the device key go in 0600 files (in a 0700 directory), never on a command line
+        scripts = {"get": work / "get.lua", "unsigned": work / "unsigned.lua", "signed": work / "signed.lua"}
+        write_private(scripts["get"], lua_script("GET", headers=basic), what="wrk script")
         for name, body in (("unsigned", {}), ("signed", {"signed-data-preferred": [None]})):
-            scripts[name] = work / f"{name}.lua"
-            scripts[name].write_text(lua_script("POST", json.dumps({"ietf-sztp-bootstrap-server:input": body}).encode(),
-                                                {**JSON_HEADERS, **basic}))
-        client_pem = work / "device.pem"  # ab -E: certificate then key, in the 0700 temporary directory
-        client_pem.write_bytes((pki / f"device-{SERIAL}.pem").read_bytes() + (pki / f"device-{SERIAL}-key.pem").read_bytes())
+            write_private(scripts[name], lua_script("POST", json.dumps({"ietf-sztp-bootstrap-server:input": body})
+                                                    .encode(), {**JSON_HEADERS, **basic}), what="wrk script")
+        client_pem = work / "device.pem"  # ab -E: certificate then key
+        write_private(client_pem, (pki / f"device-{SERIAL}.pem").read_bytes()
+                      + (pki / f"device-{SERIAL}-key.pem").read_bytes(), what="ab client certificate")
         rows: list[ServerBenchResult] = []
 
         def row(endpoint, target, generator, requests, rate, p50, p99, static, refused=0):
@@ -151,7 +154,7 @@ def bench_server(seconds: float = 5.0, connections: int = 100) -> list[ServerBen
                 static = wrk_row("host-meta (static)", target, base + "/.well-known/host-meta")
                 if workers == 1:
                     continue
-                wrk_row("5.5.7 GET Bootstrap.xml, Basic", target, base + "/OMA/DM/Bootstrap.xml", static, headers=basic,
+                wrk_row("5.5.7 GET Bootstrap.xml, Basic", target, base + "/OMA/DM/Bootstrap.xml", static, script=scripts["get"],
                         allow_non_2xx=True)
                 wrk_row("get-bootstrapping-data unsigned, Basic", target, base + RPC, static, script=scripts["unsigned"],
                         allow_non_2xx=True)

@@ -57,14 +57,13 @@ def lua_script(method: str, body: bytes = b"", headers: dict[str, str] | None = 
 
 
 def run_wrk(url: str, *, connections: int, seconds: float, threads: int = 2, script: Path | None = None,
-            headers: dict[str, str] | None = None, allow_non_2xx: bool = False) -> WrkRun:
-    """One wrk run; no socket may fail, and every answer must be 2xx unless ``allow_non_2xx``."""
+            allow_non_2xx: bool = False) -> WrkRun:
+    """One wrk run; no socket may fail, and every answer must be 2xx unless ``allow_non_2xx``. Headers go in
+    the ``script`` (:func:`lua_script`), never on the command line, where any user can read them."""
     exe = shutil.which("wrk")
     if exe is None:
         raise WrkError("wrk not found (Debian package wrk; scripts/install.sh installs it)")
     cmd = [exe, "--latency", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s"]
-    for name, value in (headers or {}).items():
-        cmd += ["-H", f"{name}: {value}"]
     if script is not None:
         cmd += ["-s", str(script)]
     proc = subprocess.run([*cmd, url], capture_output=True, text=True, timeout=seconds + 60)
