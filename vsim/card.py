@@ -11,6 +11,7 @@ from .apdu import Command, MalformedApdu, parse_command
 
 from .fs import ALWAYS, DF, EF, MF_FID, NEVER, AccessCondition, Node
 from .profile import CardProfile
+from .rules import DF_AM, EF_AM, BadAttributes, arr_reference, compact_allows, parse_expanded, sc_satisfied, tlvs
 
 
 class SwError(Exception):
@@ -54,6 +55,7 @@ class VirtualCard:
         self.fault = None  # an object with before(card, index, apdu) -> bytes | None (see vsim.faults)
         self.global_verified: set[int] = set()
         self.channels: dict[int, ChannelState] = {}
+        self.admin_log: list[tuple[str, str, str]] = []  # TS 102 222 changes, for vsim.state to replay
         self._power_state()
 
     # --- power ---------------------------------------------------------------------------------------
@@ -160,9 +162,52 @@ class VirtualCard:
             return True
         return cond in self.global_verified or cond in ch.local_verified
 
-    def require(self, ef: EF, op: str, ch: ChannelState) -> None:
-        if not self.satisfied(ef.condition(op), ch):
+    def require(self, node: Node, op: str, ch: ChannelState) -> None:
+        if not self.allows(node, op, ch):
             raise SwError(self.SW_SECURITY)
+
+    def allows(self, node: Node, op: str, ch: ChannelState) -> bool:
+        """May ``op`` (an access mode of vsim.rules: read, update, create_ef, delete, ...) be done on the
+        node now? A created file answers from its security attributes; a layout file from its ``read``
+        (reading) or ``update`` (everything else) condition."""
+        if node.enforce_security and node.security_raw:
+            return self._attributes_allow(node, op, ch)
+        return self.satisfied(node.condition("read" if op == "read" else "update"), ch)
+
+    def _attributes_allow(self, node: Node, op: str, ch: ChannelState) -> bool:
+        bit = (DF_AM if isinstance(node, DF) else EF_AM).get(op)
+        if bit is None:
+            return False
+
+        def verified(ref: int) -> bool:
+            return self.satisfied(ref, ch)
+
+        try:
+            tag, value = tlvs(node.security_raw or b"", padding=False)[0]
+            if tag == 0x8C:
+                return compact_allows(value, bit, verified)
+            if tag == 0x8B:
+                fid, record = arr_reference(value)
+                arr = self.find_arr(node, fid)
+                if arr is None or not 1 <= record <= arr.record_count:
+                    return False  # a rule that cannot be found allows nothing
+                value = arr.record(record)
+            rules = parse_expanded(value)
+        except (BadAttributes, IndexError):
+            return False
+        scs = rules.conditions(bit)
+        return scs is not None and any(sc_satisfied(t, v, verified) for t, v in scs)
+
+    def find_arr(self, node: Node, fid: int) -> EF | None:
+        """The EF.ARR a reference names: in the DF holding the file, then each parent up to the MF
+        (TS 102 221 9.2.7)."""
+        df = node.parent or self.mf
+        while df is not None:
+            arr = df.children.get(fid)
+            if isinstance(arr, EF) and arr.structure == "linear":
+                return arr
+            df = df.parent
+        return None
 
     def mark_verified(self, ref: int, ch: ChannelState) -> None:
         (ch.local_verified if ref >= 0x80 else self.global_verified).add(ref)
@@ -178,6 +223,7 @@ class VirtualCard:
             raise SwError(self.SW_NO_EF)
         if ef.structure != "transparent":
             raise SwError(self.SW_BAD_STRUCTURE)
+        self.require_active(ef)
         return ef
 
     def linear_ef(self, ch: ChannelState, sfi: int = 0) -> EF:
@@ -186,9 +232,15 @@ class VirtualCard:
             raise SwError(self.SW_NO_EF)
         if ef.structure != "linear":
             raise SwError(self.SW_BAD_STRUCTURE)
+        self.require_active(ef)
         if sfi:
             self.make_current(ch, ef)
         return ef
+
+    def require_active(self, ef: EF) -> None:
+        """A deactivated EF is neither read nor updated (TS 102 221 10.2.1.2: 6283)."""
+        if ef.lifecycle == 0x04:
+            raise SwError(0x6283)
 
     def record_number(self, ef: EF, ch: ChannelState, p1: int, mode: int) -> int:
         if mode == 0x04:

@@ -28,6 +28,10 @@ class Node:
     # (8B / 8C / AB TLVs). Enforcement still follows ``access``: the layout states what the card enforces.
     fcp_raw: bytes | None = None
     security_raw: bytes | None = None
+    # A file created with CREATE FILE (TS 102 222) is guarded by the security attributes it was created
+    # with (``security_raw``, see vsim.rules), not by ``access``.
+    enforce_security: bool = False
+    lifecycle: int = 0x05  # LCSI (TS 102 221 11.1.1.4.9): 05 activated, 04 deactivated
 
     @property
     def path(self) -> list[int]:
@@ -51,6 +55,7 @@ class DF(Node):
     aid: bytes | None = None  # an ADF when set
     children: dict[int, Node] = field(default_factory=dict)
     pin_refs: list[int] = field(default_factory=list)  # PIN status template (C6) / CHV status of this DF
+    reserved: int = 0  # memory a CREATE FILE reserved for the DF (81, TS 102 222)
 
     @property
     def is_adf(self) -> bool:

@@ -5,6 +5,7 @@ A layout names the card family and ATR, its PINs, and its files by path::
     [card]
     family = "uicc"                      # or "sim"
     atr = "3B 9F 96 80 1F C7 80 31 E0 73 FE 21 1B 63 3A 20 4E 83 00 90 00 31"
+    memory = 16384                       # optional: bytes of EF content (CREATE FILE, TS 102 222)
 
     [[pin]]
     name = "PIN1"                         # SIM: CHV1 / CHV2 / ADM1
@@ -59,6 +60,7 @@ class CardProfile:
     mf: DF
     pins: dict[int, Pin] = field(default_factory=dict)
     name: str = ""
+    memory: int | None = None  # bytes of EF content the card can hold (CREATE FILE: 6A84 past it)
 
 
 def profile_dirs() -> list[Path]:
@@ -321,4 +323,5 @@ def parse_profile(text: str, source: str = "<profile>") -> CardProfile:
         apply_pkcs15(doc, mf, pins, by_name, condition, err_at, _hex, _int, _raw_select_data)
     except (PyAsn1Error, ValueError, TypeError) as e:  # a value of the wrong type reaching the DER encoder
         raise ProfileError(source, lines.line("pkcs15", 0), f"[pkcs15] cannot be encoded: {e}") from None
-    return CardProfile(source, family, atr, mf, pins, str(card.get("name", "")))
+    memory = _int(card["memory"], cerr, "memory", 1, 1 << 24) if "memory" in card else None
+    return CardProfile(source, family, atr, mf, pins, str(card.get("name", "")), memory)

@@ -20,8 +20,8 @@ from .fs import EF
 STATE_VERSION = 1
 MAX_STATE = 8 << 20  # bytes: a card's files as hex, with room to spare
 # Commands after which the card's memory may have changed: UPDATE BINARY/RECORD, VERIFY (counters),
-# CHANGE / DISABLE / ENABLE / UNBLOCK PIN
-MUTATING_INS = frozenset({0xD6, 0xDC, 0x20, 0x24, 0x26, 0x28, 0x2C})
+# CHANGE / DISABLE / ENABLE / UNBLOCK PIN, CREATE / DELETE / DEACTIVATE / ACTIVATE FILE (TS 102 222)
+MUTATING_INS = frozenset({0xD6, 0xDC, 0x20, 0x24, 0x26, 0x28, 0x2C, 0xE0, 0xE4, 0x04, 0x44})
 
 
 def dump_state(card) -> dict:
@@ -35,7 +35,10 @@ def dump_state(card) -> dict:
         }
         for ref, pin in card.pins.items()
     }
-    return {"version": STATE_VERSION, "profile": card.profile.source, "files": files, "pins": pins}
+    state = {"version": STATE_VERSION, "profile": card.profile.source, "files": files, "pins": pins}
+    if card.admin_log:  # files created / deleted since the layout: replayed before the files are applied
+        state["admin"] = [list(entry) for entry in card.admin_log]
+    return state
 
 
 def apply_state(card, state, source: str = "state") -> None:
@@ -50,6 +53,16 @@ def apply_state(card, state, source: str = "state") -> None:
     files, pins = state.get("files", {}), state.get("pins", {})
     if not isinstance(files, dict) or not isinstance(pins, dict):
         raise bad('"files" and "pins" must be JSON objects')
+    log = state.get("admin", [])
+    if not isinstance(log, list):
+        raise bad('"admin" must be a JSON array')
+    if log:
+        from .admin import replay
+
+        try:
+            replay(card, log)
+        except ValueError as e:
+            raise bad(f"admin log: {e}") from None
     by_path = {ef.path_str: ef for ef in card.files()}
     new_data = []
     for path, hexdata in files.items():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .apdu import Command
 from .der import tlv
+from . import admin
 from .card import ChannelState, SwError, VirtualCard
 from .fs import ALWAYS, DF, EF, NEVER, AccessCondition, Node
 from .pins import PIN_BLOCK
@@ -16,7 +17,6 @@ _DESC_TRANSPARENT = 0x41
 _DESC_LINEAR = 0x42
 _DESC_DF = 0x78
 _DATA_CODING = 0x21
-_LCSI_ACTIVATED = 0x05
 _USAGE_USER_PIN = 0x08  # usage qualifier: user authentication, knowledge based (TS 102 221 9.5.2)
 
 # Access mode bits (ISO 7816-4 table 17 for EFs)
@@ -87,7 +87,7 @@ class VirtualUicc(VirtualCard):
                 desc = bytes([_DESC_TRANSPARENT, _DATA_CODING])
             items.append((0x82, desc))
             items.append((0x83, node.fid.to_bytes(2, "big")))
-            items.append((0x8A, bytes([_LCSI_ACTIVATED])))
+            items.append((0x8A, bytes([node.lifecycle])))
             out = b"".join(tlv(t, v) for t, v in items) + self.security_attributes(node)
             out += tlv(0x80, node.size.to_bytes(2, "big"))
             out += tlv(0x88, bytes([node.sfi << 3]) if node.sfi else b"")
@@ -97,7 +97,7 @@ class VirtualUicc(VirtualCard):
             out += tlv(0x83, node.fid.to_bytes(2, "big"))
             if node.aid:
                 out += tlv(0x84, node.aid)
-            out += tlv(0x8A, bytes([_LCSI_ACTIVATED]))
+            out += tlv(0x8A, bytes([node.lifecycle]))
             out += self.security_attributes(node)
             out += self.pin_status_template(node)
             total = sum(n.size for n in node.walk() if isinstance(n, EF))
@@ -354,4 +354,8 @@ class VirtualUicc(VirtualCard):
         0x70: _manage_channel,
         0xF2: _status,
         0xC0: _get_response,
+        0xE0: admin.handle_create,  # TS 102 222
+        0xE4: admin.handle_delete,
+        0x04: admin.handle_lifecycle,
+        0x44: admin.handle_lifecycle,
     }

@@ -54,6 +54,7 @@ UICC_EXACT: dict[int, str] = {
     0x6A86: "incorrect parameters P1 to P2",
     0x6A87: "Lc inconsistent with P1 to P2",
     0x6A88: "referenced data not found",
+    0x6A89: "file ID or application already exists (TS 102 222)",
     0x6B00: "wrong parameter(s) P1-P2",
     0x6D00: "instruction code not supported or invalid",
     0x6E00: "class not supported",
