@@ -335,6 +335,48 @@ def decode_expanded(data: bytes, *, is_df: bool = False, where: str = "", paddin
     return AccessRules(tuple((op, any_of(found[op])) for op in order), "expanded")
 
 
+def _encode_sc(rule: Rule) -> bytes:
+    """The SC_DO for a rule (ISO/IEC 7816-4:2013 table 33): 90 00 always, 97 00 never, A4 {83 key, 95 08
+    user verification}, A0 OR, AF AND, A7 NOT."""
+    if isinstance(rule, Always):
+        return b"\x90\x00"
+    if isinstance(rule, Never):
+        return b"\x97\x00"
+    if isinstance(rule, Key):
+        return tlv.encode(0xA4, tlv.encode(0x83, bytes([rule.ref])) + tlv.encode(0x95, b"\x08"))
+    if isinstance(rule, (AnyOf, AllOf)):
+        return tlv.encode(0xA0 if isinstance(rule, AnyOf) else 0xAF, b"".join(_encode_sc(r) for r in rule.rules))
+    if isinstance(rule, Not):
+        return tlv.encode(0xA7, _encode_sc(rule.rule))
+    raise ValueError(f"cannot encode the condition {rule}")
+
+
+def encode_expanded(rules: dict[str, Rule], *, is_df: bool = False) -> bytes:
+    """Expanded-format rules (an EF.ARR record, or the value of FCP tag AB): one AM_DO per distinct
+    condition, its access mode byte naming every operation that condition guards, in the order the
+    operations are first given."""
+    names = DF_OPERATIONS if is_df else EF_OPERATIONS
+    grouped: dict[Rule, int] = {}
+    for op, rule in rules.items():
+        if op not in names:
+            raise ValueError(f"{op!r} is not an operation of {'a DF' if is_df else 'an EF'}")
+        grouped[rule] = grouped.get(rule, 0) | (1 << (6 - names.index(op)))
+    return b"".join(tlv.encode(0x80, bytes([am])) + _encode_sc(rule) for rule, am in grouped.items())
+
+
+def rule_signature(rule: Rule) -> str:
+    """A rule's meaning without the names its keys go by on one card or another (CHV1 and PIN1 are key
+    reference 01): to compare what a card enforces with what a layout asks for."""
+    if isinstance(rule, Key):
+        return f"K{rule.ref:02X}"
+    if isinstance(rule, (AnyOf, AllOf)):
+        inner = sorted(rule_signature(r) for r in rule.rules)
+        return ("OR(" if isinstance(rule, AnyOf) else "AND(") + ",".join(inner) + ")"
+    if isinstance(rule, Not):
+        return f"NOT({rule_signature(rule.rule)})"
+    return str(rule)
+
+
 def decode_compact(data: bytes, *, is_df: bool = False, where: str = "", offset: int = 0) -> AccessRules:
     """Compact format (FCP tag 8C): AM byte + one SC byte per set bit b7..b1; several AM/SC sets are an
     OR (TS 102 221 9.2.3)."""

@@ -104,8 +104,14 @@ def make_transport(args) -> tuple[Transport, str]:
 
 
 @contextlib.contextmanager
-def open_card(args):
+def open_card(args, *, dry_run: bool = False):
+    """The card the options name, in a session. ``dry_run``: commands that change the card are held
+    (see :class:`cardboot.transport.dryrun.DryRunTransport`), reads go through."""
     transport, source = make_transport(args)
+    if dry_run:
+        from ..transport.dryrun import DryRunTransport
+
+        transport = DryRunTransport(transport)
     trace = Trace(keep=bool(getattr(args, "trace", False)))
     try:
         with card_session(transport, family=args.family, trace=trace) as card:

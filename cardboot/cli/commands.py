@@ -11,6 +11,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "write": ("provision_cmd", "write a bootstrap message, read it back and compare"),
     "verify": ("provision_cmd", "compare the card's message with a file, byte-wise and semantically"),
     "erase": ("provision_cmd", "reset EF DM_Bootstrap to all FF (D.4.3), verified"),
+    "pkcs15": ("pkcs15_cmd", "lay out a card's PKCS#15 application from a layout (TS 102 222 CREATE FILE)"),
     "bench": ("bench_cmd", "benchmarks: APDU counts, codec, PC/SC round trips, batch, server"),
     "message": ("message_cmd", "build, decode, validate and diff bootstrap messages"),
     "batch": ("batch_cmd", "personalize a CSV of cards through many readers"),
