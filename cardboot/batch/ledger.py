@@ -22,7 +22,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import CardbootError, ExitCode, UsageError
 
 PENDING, CLAIMED, WRITTEN, VERIFIED, FAILED = "pending", "claimed", "written", "verified", "failed"
-STATES = (PENDING, CLAIMED, WRITTEN, VERIFIED, FAILED)
+INITIALIZED = "initialized"  # batch run --init: the PKCS#15 files are laid out, the message not written yet
+STATES = (PENDING, CLAIMED, INITIALIZED, WRITTEN, VERIFIED, FAILED)
 LEASE_SECONDS = 600
 
 metadata = MetaData()
@@ -147,7 +148,7 @@ class Ledger:
                 return None
             if row.state == FAILED and row.attempts >= max_attempts:
                 return None
-            held = row.state in (CLAIMED, WRITTEN) and row.station not in (None, station)
+            held = row.state in (CLAIMED, INITIALIZED, WRITTEN) and row.station not in (None, station)
             if held and row.claimed_at and now - row.claimed_at < LEASE_SECONDS:
                 return None
             # the conditional update makes the claim atomic on SQLite as well

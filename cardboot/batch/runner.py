@@ -1,6 +1,10 @@
 """Run a batch: one worker thread per slot. Each card is identified by its ICCID, matched to its CSV row,
 claimed in the ledger, written with the provisioning functions the CLI uses, read back and verified.
 
+With an init layout (``batch run --init``) each card is first laid out by ``pkcs15 init`` (idempotent: a
+card already laid out costs reads only) and recorded "initialized"; a card found "initialized" resumes at
+the write.
+
 Crash safety: the ledger says where each card was. A card found "claimed" or "written" (a run that died,
 or a card pulled mid-write) is read back first: when it already holds its message it is marked verified
 without writing again; otherwise it is written. "verified" is only ever recorded after a read-back that
@@ -13,19 +17,29 @@ import threading
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from ..apdu import Trace
 from ..provision.session import card_session
 from ..card.iccid import EF_ICCID, decode_iccid
 from ..card.path import MF
-from ..errors import CardbootError, CardIOError, CardRemovedError, SecurityError, TransportError
+from ..errors import CardbootError, CardIOError, CardRemovedError, ExitCode, SecurityError, TransportError
 from ..provision.access import Secrets
 from ..provision.read import read_stored
 from ..provision.write import write_stored
 from ..secret import Secret
-from .ledger import CLAIMED, FAILED, VERIFIED, WRITTEN, Ledger, LedgerError
+from .ledger import CLAIMED, FAILED, INITIALIZED, VERIFIED, WRITTEN, Ledger, LedgerError
 from .rows import Batch
 from .slots import Slot
+
+if TYPE_CHECKING:
+    from ..provision.layout import InitLayout
+
+
+class InitIncompleteError(CardbootError):
+    """The card lacks files the init layout needs and cannot create them (a SIM): exit 5."""
+
+    exit_code = ExitCode.VALIDATION
 
 
 class EventKind(StrEnum):
@@ -62,6 +76,7 @@ class RunOptions:
     max_attempts: int = 3
     poll: float = 0.02
     idle_timeout: float | None = None  # stop a worker whose reader stays empty this long (None: forever)
+    init_layout: "InitLayout | None" = None  # lay the PKCS#15 files out first (provision.init)
 
 
 class BatchRunner:
@@ -156,7 +171,9 @@ class BatchRunner:
                 self.on_event(Event(slot.name, EventKind.CARD, iccid, f"attempt {claim.attempts}"))
                 secrets = Secrets(pin=row.pin or opt.pin, adm=row.adm or opt.adm, force=opt.force_verify)
                 start_apdus = card.exchange.count
-                if claim.previous_state in (CLAIMED, WRITTEN, FAILED):
+                if opt.init_layout is not None and claim.previous_state not in (INITIALIZED, WRITTEN):
+                    self._init(card, iccid, secrets)
+                if claim.previous_state in (CLAIMED, INITIALIZED, WRITTEN, FAILED):
                     stored = read_stored(card, secrets)
                     stored.location.session.close()
                     if stored.data == row.message:
@@ -188,6 +205,19 @@ class BatchRunner:
                 self.ledger.mark(opt.batch, iccid, FAILED, reason=str(e))
             self.on_event(Event(slot.name, EventKind.FAILED, iccid, str(e)))
             return claim is not None and claim.attempts < opt.max_attempts and isinstance(e, CardIOError)
+
+    def _init(self, card, iccid: str, secrets: Secrets) -> None:
+        from ..provision.init import InitStepError, init_card
+
+        try:
+            result = init_card(card, self.opt.init_layout, secrets)
+        except InitStepError as e:
+            if isinstance(e.cause, (TransportError, SecurityError)):
+                raise e.cause from None  # a pulled card is retried, a wrong secret is not: as for the write
+            raise
+        if result.missing:
+            raise InitIncompleteError("the card cannot hold the init layout: missing " + "; ".join(result.missing))
+        self.ledger.mark(self.opt.batch, iccid, INITIALIZED)
 
     def _verified(self, slot: Slot, iccid: str, apdus: int, seconds: float, kind: EventKind) -> None:
         self.ledger.mark(self.opt.batch, iccid, VERIFIED, apdus=apdus, seconds=round(seconds, 4))

@@ -37,6 +37,8 @@ def add_parser(sub) -> None:
         r.add_argument(f"--{kind}-file", metavar="FILE")
         r.add_argument(f"--{kind}-prompt", action="store_true")
     r.add_argument("--force-verify", action="store_true")
+    r.add_argument("--init", metavar="LAYOUT", help="lay out each card's PKCS#15 files as this layout says "
+                                                    "(pkcs15 init) before writing its message")
     r.add_argument("--max-attempts", type=int, default=3)
     r.add_argument("--idle-timeout", type=float, help="stop a worker whose reader stays empty this many seconds")
     r.add_argument("--quiet", action="store_true", help="no live progress, a summary at the end")
@@ -91,6 +93,10 @@ def run_batch(args) -> int:
     added, existing = ledger.add_batch(name, args.template, batch.rows)
     options = RunOptions(name, args.station, adm=secret_option(args, "adm"), pin=secret_option(args, "pin"),
                          force_verify=args.force_verify, max_attempts=args.max_attempts, idle_timeout=args.idle_timeout)
+    if args.init:
+        from ..provision.layout import load_layout
+
+        options.init_layout = load_layout(args.init)
     service = None
     slots = []
     try:

@@ -70,7 +70,7 @@ def test_ledger_states_claims_and_leases(make_csv, tmp_path):
     assert ledger.claim("b", iccid(1), "st1", "r1") is None  # failed too often
     assert ledger.claim("b", "8949449999999999999", "st1", "r1") is None
     counts = ledger.counts("b")
-    assert counts == {"pending": 1, "claimed": 0, "written": 0, "verified": 1, "failed": 1}
+    assert counts == {"pending": 1, "claimed": 0, "initialized": 0, "written": 0, "verified": 1, "failed": 1}
     report = {r["iccid"]: r for r in ledger.report("b")}
     assert report[iccid(1)]["reason"].startswith("wrong ADM1") and report[iccid(0)]["apdus"] == 30
 
