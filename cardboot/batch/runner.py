@@ -210,7 +210,7 @@ class BatchRunner:
         from ..provision.init import InitStepError, init_card
 
         try:
-            result = init_card(card, self.opt.init_layout, secrets)
+            result = init_card(card, self.opt.init_layout, secrets, check_blank=False)
         except InitStepError as e:
             if isinstance(e.cause, (TransportError, SecurityError)):
                 raise e.cause from None  # a pulled card is retried, a wrong secret is not: as for the write

@@ -7,13 +7,14 @@ import json
 from ..errors import BenchmarkError, CardbootError
 from .commands import TOP_HELP
 
-BENCHES = ("read", "provision", "wbxml", "pcsc", "batch", "server", "startup")
+BENCHES = ("read", "provision", "personalize", "wbxml", "pcsc", "batch", "server", "startup")
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("bench", help=TOP_HELP["bench"])
     p.add_argument("names", nargs="*", choices=[*BENCHES, []], metavar="NAME",
-                   help="read (bootstrap read on in-process cards), provision (read / write+verify APDUs), wbxml (codec against libwbxml), batch (cards/min by readers), server (requests/s over TLS), pcsc (round trips through pcscd+vpcd; "
+                   help="read (bootstrap read on in-process cards), provision (read / write+verify APDUs), "
+                   "personalize (pkcs15 init of a blank card, dump of each layout), wbxml (codec against libwbxml), batch (cards/min by readers), server (requests/s over TLS), pcsc (round trips through pcscd+vpcd; "
                    "needs root or a running pcscd with vpcd), startup (process start against a bare "
                    "interpreter); default: all")
     p.add_argument("--rounds", type=int, default=200, help="repetitions to average over (default 200)")
@@ -57,6 +58,24 @@ def _print_wbxml(size: int, results) -> None:
         print(f"{r.operation:<22} {r.implementation:<22} {r.us:>9} {ratio:>10}")
 
 
+def _print_init(inits, dumps) -> None:
+    print("\npkcs15 init of a blank card (first run, then the idempotent second run); wire seconds from "
+          "ISO/IEC 7816-3 character times at T=0")
+    header = f"{'card':<11} {'layout':<6} {'path':<22} {'APDUs':>5} {'min':>4} {'again':>5} {'host ms':>7} " \
+             f"{'wall ms':>8} {'9600 s':>7} {'115200 s':>8} {'bytes':>6}"
+    print(header)
+    print("-" * len(header))
+    for r in inits:
+        print(f"{r.card:<11} {r.layout:<6} {r.path:<22} {r.apdus:>5} {r.minimum:>4} {r.again_apdus:>5} "
+              f"{r.host_ms:>7} {r.wall_ms:>8} {r.s_9600 or '':>7} {r.s_115200 or '':>8} {r.wire_bytes_9600 or '':>6}")
+    print("\ndump of each built-in layout, in process (T=0)")
+    header = f"{'layout':<13} {'files':>5} {'APDUs':>5} {'wall ms':>8} {'9600 s':>7} {'bytes':>6}"
+    print(header)
+    print("-" * len(header))
+    for r in dumps:
+        print(f"{r.layout:<13} {r.files:>5} {r.apdus:>5} {r.wall_ms:>8} {r.s_9600:>7} {r.wire_bytes:>6}")
+
+
 def _guarded(name: str, fn, *a, **kw):
     """Run one benchmark; anything but cardboot's own typed errors becomes a one-line BenchmarkError."""
     from vsim.pcscd import PcscdUnavailable
@@ -84,6 +103,17 @@ def run(args) -> int:
         from ..bench.provision import bench_wire
 
         out["provision_wire"] = _guarded("provision", bench_wire)
+    if "personalize" in names:
+        from vsim.pcscd import PcscdUnavailable
+
+        from ..bench.personalize import bench_dump, bench_init, bench_init_pcsc
+
+        out["init"] = _guarded("personalize", bench_init)
+        try:
+            out["init"] += _guarded("personalize", bench_init_pcsc)
+        except PcscdUnavailable as e:
+            out["init_pcsc_skipped"] = str(e)
+        out["dump"] = _guarded("personalize", bench_dump)
     if "wbxml" in names:
         from ..bench.wbxml_codec import bench_wbxml
 
@@ -144,6 +174,8 @@ def run(args) -> int:
         for r in out["provision_wire"]:
             print(f"{r.card:<5} {r.link:<11} {r.cold_read_s:>7} {r.cold_read_bytes:>6} {r.write_verify_s:>14} "
                   f"{r.write_verify_bytes:>6} {r.erase_s:>7} {r.erase_bytes:>6} {r.minimum_write_verify_s:>13}")
+    if "init" in out:
+        _print_init(out["init"], out["dump"])
     if "wbxml_codec" in out:
         _print_wbxml(out["wbxml_message_bytes"], out["wbxml_codec"])
     if "pcsc_roundtrip" in out:
