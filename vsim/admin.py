@@ -3,8 +3,9 @@ DEACTIVATE FILE.
 
 - CREATE FILE ``00 E0 00 00 Lc 62 ...``: the FCP of the new file (82 descriptor, 83 FID, 84 AID for an
   ADF, 8A LCSI, one of 8B/8C/AB, 80 size of an EF / 81 memory of a DF, 88 SFI, C6 PIN status of a DF,
-  A5 proprietary). It is created in the current DF, whose rule for create_ef / create_df must be met, and
-  becomes the current file. 6A89 FID (or AID, or SFI) already there, 6A84 not enough memory, 6A80 an FCP
+  A5 proprietary: C1 filling / C2 repeat pattern of a new EF's content, TS 102 222 table 4a). It is
+  created in the current DF, whose rule for create_ef / create_df must be met, and becomes the current
+  file. 6A89 FID (or AID, or SFI) already there, 6A84 not enough memory, 6A80 an FCP
   this card cannot take, 6982 access.
 - DELETE FILE ``00 E4 00 00 02 FID``: a child of the current DF, its delete rule met; its memory is freed.
 - DEACTIVATE ``00 04 00 00 [02 FID]`` / ACTIVATE ``00 44 00 00 [02 FID]``: the current file or a child
@@ -38,7 +39,7 @@ def _fcp_items(data: bytes) -> dict[int, bytes]:
         raise SwError(0x6A80) from None
 
 
-def build_node(data: bytes) -> tuple[Node, int]:
+def build_node(data: bytes) -> tuple[Node, int]:  # noqa: C901 - one check per FCP rule
     """The file a CREATE FILE's FCP describes, and the memory it takes. 6A80 for anything unfit."""
     items = _fcp_items(data)
     desc, fid_b = items.get(0x82), items.get(0x83)
@@ -80,7 +81,7 @@ def build_node(data: bytes) -> tuple[Node, int]:
         if kind == 0x01:
             if len(desc) != 2 or size == 0:
                 raise SwError(0x6A80)
-            node = EF(fid, structure="transparent", data=bytearray(b"\xff" * size))
+            node = EF(fid, structure="transparent", data=_initial_content(size, 0, items.get(0xA5)))
         else:
             # linear fixed: descriptor, coding, record length (2 bytes)[, number of records]; a shortened
             # descriptor without the count takes it from the size (as cards accept from pySim scripts)
@@ -91,7 +92,8 @@ def build_node(data: bytes) -> tuple[Node, int]:
                 raise SwError(0x6A80)
             if len(desc) == 5 and desc[4] != size // rsize:
                 raise SwError(0x6A80)
-            node = EF(fid, structure="linear", data=bytearray(b"\xff" * size), record_size=rsize)
+            node = EF(fid, structure="linear", data=_initial_content(size, rsize, items.get(0xA5)),
+                      record_size=rsize)
         memory = size
         sfi = items.get(0x88)
         if sfi is None:
@@ -116,6 +118,35 @@ def _length(value: bytes) -> bytes:
 def _memory_used(card) -> int:
     return sum(n.size for n in card.mf.walk() if isinstance(n, EF)) + sum(
         getattr(n, "reserved", 0) for n in card.mf.walk() if isinstance(n, DF))
+
+
+def memory_free(card) -> int | None:
+    """Bytes a CREATE FILE may still take (None: the layout sets no limit)."""
+    limit = card.profile.memory
+    return None if limit is None else max(0, limit - _memory_used(card))
+
+
+def _initial_content(size: int, record_size: int, proprietary: bytes | None) -> bytearray:
+    """TS 102 222 table 4a: A5 {C1 filling pattern} (its first W-1 bytes, then its last byte repeated) or
+    {C2 repeat pattern}, per record of a record EF; FF without either."""
+    fill = repeat = None
+    try:
+        items = tlvs(proprietary, padding=False) if proprietary else []
+    except BadAttributes:
+        raise SwError(0x6A80) from None
+    for tag, value in items:
+        if tag == 0xC1 and value:
+            fill = value
+        elif tag == 0xC2 and value:
+            repeat = value
+    unit = record_size or size
+    if fill is not None:
+        block = (fill[:-1] + fill[-1:] * unit)[:unit]
+    elif repeat is not None:
+        block = (repeat * (unit // len(repeat) + 1))[:unit]
+    else:
+        block = b"\xff" * unit
+    return bytearray(block * (size // unit))
 
 
 def create_in(card, parent: DF, data: bytes, ch: ChannelState | None) -> Node:

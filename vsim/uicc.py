@@ -97,6 +97,9 @@ class VirtualUicc(VirtualCard):
             out += tlv(0x83, node.fid.to_bytes(2, "big"))
             if node.aid:
                 out += tlv(0x84, node.aid)
+            free = admin.memory_free(self)
+            if free is not None:  # proprietary information: available memory (TS 102 221 11.1.1.4.6.4)
+                out += tlv(0xA5, tlv(0x83, free.to_bytes(2 if free < 0x10000 else 4, "big")))
             out += tlv(0x8A, bytes([node.lifecycle]))
             out += self.security_attributes(node)
             out += self.pin_status_template(node)

@@ -3,7 +3,8 @@ FILE, DEACTIVATE FILE and ACTIVATE FILE, on the current DF/ADF of a logical chan
 
 CREATE FILE's FCP (TS 102 222 6.3, table 3): 82 file descriptor (41 21 transparent; 42 21 00 RL NR linear
 fixed; 78 21 DF), 83 FID, 84 AID of an ADF, 8A life cycle (05 activated), one of 8B / 8C / AB security
-attributes, 80 the EF's size or 81 the memory a DF reserves, 88 SFI (empty: none), C6 the PINs of a DF.
+attributes, 80 the EF's size or 81 the memory a DF reserves, 88 SFI (empty: none), C6 the PINs of a DF,
+A5 {C1 FF}: the new EF's filling pattern (TS 102 222 table 4a), so it is created all FF.
 After it the new file is the current file. A 2G SIM has none of these (TS 51.011): its files are made
 at manufacture.
 """
@@ -55,8 +56,9 @@ class NewFile:
             desc = bytes([0x42, 0x21]) + self.record_size.to_bytes(2, "big") + bytes([self.size // self.record_size])
         else:
             desc = b"\x41\x21"
-        body = (tlv.encode(0x82, desc) + tlv.encode(0x83, self.fid.to_bytes(2, "big")) + tlv.encode(0x8A, b"\x05")
-                + self.security + tlv.encode(0x80, self.size.to_bytes(2, "big"))
+        body = (tlv.encode(0x82, desc) + tlv.encode(0x83, self.fid.to_bytes(2, "big"))
+                + tlv.encode(0xA5, tlv.encode(0xC1, b"\xff"))  # filling pattern: the new EF reads FF (D.4.3)
+                + tlv.encode(0x8A, b"\x05") + self.security + tlv.encode(0x80, self.size.to_bytes(2, "big"))
                 + tlv.encode(0x88, bytes([self.sfi << 3]) if self.sfi else b""))
         return tlv.encode(0x62, body)
 

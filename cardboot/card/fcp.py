@@ -76,7 +76,7 @@ def decode_fcp(data: bytes, where: str = "") -> FileInfo:
             record_size = int.from_bytes(desc.value[2:4], "big")
             record_count = desc.value[4]
 
-    fid = aid = sfi = lifecycle = size = None
+    fid = aid = sfi = lifecycle = size = free = None
     access = AccessRules()
     pins: tuple[PinStatus, ...] = ()
     for item in items:
@@ -112,8 +112,10 @@ def decode_fcp(data: bytes, where: str = "") -> FileInfo:
             if len(v) > 1:
                 raise TlvError(_WHAT, f"SFI (88) of {len(v)} bytes", item.offset, where)
             sfi = (v[0] >> 3) if v else 0  # empty: SFI not supported
-        elif t == 0xA5:
-            item.children(padding=True)  # proprietary: only checked for well-formedness
+        elif t == 0xA5:  # proprietary information (TS 102 221 11.1.1.4.6): the available memory is used
+            for sub in item.children(padding=True):
+                if sub.tag == 0x83 and 1 <= len(sub.value) <= 4:
+                    free = int.from_bytes(sub.value, "big")
     if kind == "EF" and sfi is None and fid is not None:
         sfi = fid & 0x1F  # TS 102 221 11.1.1.4.8: no 88 → SFI is the 5 low bits of the FID
     if kind == "DF":
@@ -121,4 +123,4 @@ def decode_fcp(data: bytes, where: str = "") -> FileInfo:
     if kind == "EF" and record_size and record_count is not None and size is None:
         size = record_size * record_count
     return FileInfo(FileKind(kind), fid, structure, size, record_size, record_count, aid, sfi or None, lifecycle,
-                    access, pins, bytes(data))
+                    access, pins, bytes(data), free if kind != "EF" else None)

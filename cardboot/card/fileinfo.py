@@ -64,6 +64,7 @@ class FileInfo:
     access: AccessRules = field(default_factory=AccessRules)
     pins: tuple[PinStatus, ...] = ()
     raw: bytes = b""
+    free_memory: int | None = None  # a DF's available memory (FCP A5/83, TS 102 221 11.1.1.4.6.4)
 
     @property
     def is_df(self) -> bool:

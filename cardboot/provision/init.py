@@ -92,6 +92,16 @@ class LayoutConflictError(CardbootError):
                          f"changed (--recreate deletes and creates these files):\n{lines}")
 
 
+class LayoutDoesNotFitError(CardbootError):
+    """The files to create need more memory than the card says it has (FCP A5/83): nothing was changed."""
+
+    exit_code = ExitCode.VALIDATION
+
+    def __init__(self, where: str, need: int, free: int, files: list[str]):
+        super().__init__(f"the layout does not fit {where}: creating {', '.join(files)} needs {need} bytes, the "
+                         f"card has {free} bytes available (FCP A5/83); nothing was changed")
+
+
 class InitStepError(CardbootError):
     """A step failed. The message names the file, the card's answer, and the card's state: the steps
     done (each verified) and those not done. The exit code is the cause's."""
@@ -167,6 +177,7 @@ class _Init:
         self._arr_plan: dict[bytes, bytes] = {}  # rules record -> 8B reference planned for it
         self._arr_taken: set[int] = set()  # empty EF.ARR records already planned for
         self.df_created = False
+        self.creating: list[WantedFile] = []  # EFs to create, for the memory check before any change
 
     def plan(self, step: Step, run) -> None:
         self.steps.append(step)
@@ -405,6 +416,7 @@ class _Init:
         return []
 
     def _plan_create(self, want: WantedFile, path: FilePath) -> None:
+        self.creating.append(want)
         security = self.attributes(want)
         self.plan(Step("create", want.label, f"{want.kind}, {want.size} bytes, {_describe_security(security)}"),
                   lambda: self._create(want, security))
@@ -449,12 +461,22 @@ class _Init:
                                      "card kept, the layout's appended")
         return merged + b"\xff" * (len(current) - len(merged))
 
+    def _check_memory(self) -> None:
+        """Where the card says how much memory is left (a DF's FCP A5/83), refuse a layout whose new files
+        would not fit before anything is created."""
+        info = getattr(self, "df_info", None) or getattr(self, "mf_info", None)
+        free = info.free_memory if info is not None else None
+        need = sum(w.size or 0 for w in self.creating)
+        if free is not None and need > free:
+            raise LayoutDoesNotFitError(self.layout.df.label, need, free, [w.label for w in self.creating])
+
     # --- carrying it out -------------------------------------------------------------------------------
     def run(self) -> InitResult:
         start = self.card.exchange.count
         conflicts = self.survey_and_plan()
         if conflicts:
             raise LayoutConflictError(conflicts)
+        self._check_memory()
         if self.actions:
             key: Key = self.layout.update_key
             auth = Step("verify", self.card.pin_name(key.ref), "the key the layout's files are updated with")

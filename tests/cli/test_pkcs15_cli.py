@@ -33,7 +33,7 @@ def test_dry_run_prints_the_plan_and_masks_the_adm_key(tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("dry run, nothing changed") and "not sent (11 commands):" in r.stdout
     assert "0020000A08 ****" in r.stdout and "3838383838383838" not in r.stdout + r.stderr
-    assert "00E0000018 62168202412183025031" in r.stdout
+    assert "00E000001D 621B8202412183025031A503C101FF" in r.stdout
     assert not state.exists() or "5031" not in state.read_text()
 
 

@@ -18,7 +18,7 @@ from cardboot.bootstrap.template import load_bootstrap
 from cardboot.card import connect_card
 from cardboot.errors import ExitCode, ProfileError, SecurityError
 from cardboot.provision.access import Secrets
-from cardboot.provision.init import InitStepError, LayoutConflictError, init_card
+from cardboot.provision.init import InitStepError, LayoutConflictError, LayoutDoesNotFitError, init_card
 from cardboot.provision.layout import load_layout, parse_layout
 from cardboot.provision.read import read_stored
 from cardboot.provision.write import write_stored
@@ -127,9 +127,26 @@ def test_conflict_is_refused_with_its_differences_then_recreated():
     assert init_card(session(vcard)[0], load_layout("uicc"), ADM).unchanged
 
 
-def test_memory_refusal_names_the_file_and_the_state_left():
+def test_layout_that_does_not_fit_is_refused_before_any_change():
     vcard = vsim.load_card("blank-uicc")
-    vcard.profile.memory = 4096  # room for the directory files, not for EF DM_Bootstrap
+    vcard.profile.memory = 4096  # the card says so in the DF's FCP (A5/83): room for all but EF DM_Bootstrap
+    trace = Trace(keep=True)
+    with pytest.raises(LayoutDoesNotFitError) as e:
+        init_card(session(vcard, trace)[0], load_layout("uicc"), ADM)
+    assert "needs 4384 bytes, the card has" in str(e.value) and "DM_Bootstrap 3F00/7F50/5300" in str(e.value)
+    assert e.value.exit_code == ExitCode.VALIDATION
+    assert not [x for x in trace.entries if x.header[1] in CHANGING or x.name.startswith("VERIFY")]
+
+
+def test_memory_refusal_names_the_file_and_the_state_left():
+    """A card that does not report its memory and answers 6A84 to the last CREATE FILE."""
+    vcard = vsim.load_card("blank-uicc")
+
+    class NoRoomForTheMessage:
+        def before(self, c, index, apdu):
+            return b"\x6a\x84" if apdu[1] == 0xE0 and bytes.fromhex("83025300") in apdu else None
+
+    vcard.fault = NoRoomForTheMessage()
     with pytest.raises(InitStepError) as e:
         init_card(session(vcard)[0], load_layout("uicc"), ADM)
     text = str(e.value)

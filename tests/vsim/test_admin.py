@@ -132,3 +132,17 @@ def test_sim_has_no_create_file():
     sim = vsim.load_card("blank-sim")
     sim.power_on()
     assert apdu(sim, "A0E00000056203820178 00"[:-3])[1] == 0x6D00  # TS 51.011 9.4.6: unknown instruction
+
+
+def test_filling_and_repeat_patterns_and_the_memory_the_df_reports(blank):
+    apdu(blank, ADM)
+    fcp, _ = apdu(blank, "00A40004023F0000")
+    assert bytes.fromhex("A50483") in fcp  # available memory, TS 102 221 11.1.1.4.6.4
+    free = int.from_bytes(fcp[fcp.index(bytes.fromhex("A50483")) + 4:][:2], "big")
+    assert apdu(blank, create("82024121 83022F20 A505C1031100FF 8B032F0601 80020006"))[1] == 0x9000
+    assert bytes(blank.mf.children[0x2F20].data) == bytes.fromhex("1100FFFFFFFF")  # W-1 bytes, then the last
+    apdu(blank, "00A4000C023F00")
+    assert apdu(blank, create("8205422100020383022F21 A504C2020102 8B032F0601 80020006"))[1] == 0x9000
+    assert bytes(blank.mf.children[0x2F21].data) == bytes.fromhex("010201020102")  # per record
+    fcp, _ = apdu(blank, "00A40004023F0000")
+    assert int.from_bytes(fcp[fcp.index(bytes.fromhex("A50483")) + 4:][:2], "big") == free - 12
