@@ -17,11 +17,13 @@ from ..card.efdir import PKCS15_AID
 from ..card.path import FilePath, path_str
 from ..errors import ProfileError
 from ..infile import parse_toml, read_text
-from ..pkcs15.aodf import PinObject
+from pyasn1.error import PyAsn1Error
+
+from ..pkcs15.aodf import PIN_FLAGS, PIN_TYPES, PinObject
 from ..pkcs15.build import Pkcs15Layout, build_efdir_record, build_files
 from ..pkcs15.dodf import DataForm, DataObject
 from ..pkcs15.path import Pkcs15Path
-from ..pkcs15.tokeninfo import TokenInfo
+from ..pkcs15.tokeninfo import TOKEN_FLAGS, TokenInfo
 
 MAX_LAYOUT = 1 << 20
 
@@ -84,6 +86,36 @@ def _int(value, err, key: str, lo: int, hi: int) -> int:
     return value
 
 
+def _text(value, err, key: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise err(key, f"must be text, not {value!r}")
+    return value
+
+
+def _names(value, err, key: str, known: tuple[str, ...]) -> frozenset[str]:
+    if not isinstance(value, list) or any(v not in known for v in value):
+        raise err(key, f"must be a list of: {', '.join(known)}")
+    return frozenset(value)
+
+
+_OID = re.compile(r"[0-2](\.(0|[1-9][0-9]{0,8}))+")
+
+
+def _oid(value, err, key: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _OID.fullmatch(value):
+        raise err(key, f"{value!r} is not an object identifier like 2.23.43.9.1")
+    return value
+
+
+def _tables(section: dict, name: str, err) -> list[dict]:
+    value = section.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise err(name, f"must be an array of tables: [[pkcs15.{name}]]")
+    return value
+
+
 def _path(value, err, key: str) -> FilePath:
     if not isinstance(value, str) or not re.fullmatch(r"3F00(/[0-9A-Fa-f]{4})*", value.strip("/"), re.I):
         raise err(key, f"{key} must be a path from the MF like \"3F00/7F50\", not {value!r}")
@@ -99,7 +131,11 @@ def load_layout(name_or_path: str | Path) -> InitLayout:
 
 
 def parse_layout(text: str, source: str = "<layout>") -> InitLayout:
-    doc = parse_toml(text, source, "card layout")
+    return layout_from_doc(parse_toml(text, source, "card layout"), source)
+
+
+def layout_from_doc(doc: dict, source: str = "<layout>") -> InitLayout:
+    """The parsed TOML document as an :class:`InitLayout`; anything wrong is a :class:`ProfileError`."""
 
     def err(table: str):
         return lambda key, reason: ProfileError(source, None, f"[{table}] {key}: {reason}" if key else reason)
@@ -167,18 +203,23 @@ def parse_layout(text: str, source: str = "<layout>") -> InitLayout:
     fids = {name: fid_of(name, d) for name, d in (("odf", 0x5031), ("tokeninfo", 0x5032), ("aodf", 0x5012),
                                                   ("dodf", 0x5207))}
     ti = sub("tokeninfo")
-    tokeninfo = TokenInfo(serial=_hex(ti.get("serial", "00"), err("pkcs15.tokeninfo"), "serial"),
-                          manufacturer=ti.get("manufacturer"), label=ti.get("label"),
-                          flags=frozenset(ti.get("flags", [])))
+    terr = err("pkcs15.tokeninfo")
+    tokeninfo = TokenInfo(serial=_hex(ti.get("serial", "00"), terr, "serial"),
+                          manufacturer=_text(ti.get("manufacturer"), terr, "manufacturer"),
+                          label=_text(ti.get("label"), terr, "label"),
+                          flags=_names(ti.get("flags", []), terr, "flags", TOKEN_FLAGS))
     pin_objects = []
-    for p in section.get("pin", []):
+    for p in _tables(section, "pin", perr):
         e = err("pkcs15.pin")
         name = str(p.get("pin", "")).upper()
+        if p.get("type", "ascii-numeric") not in PIN_TYPES:
+            raise e("type", f"must be one of {', '.join(PIN_TYPES)}")
         if name not in keys:
             raise e("pin", f"{p.get('pin')!r} names no [[pin]]")
         pin_objects.append(PinObject(
-            label=p.get("label", name), auth_id=_hex(p.get("auth_id", ""), e, "auth_id"), reference=keys[name],
-            flags=frozenset(p.get("flags", [])), pin_type=p.get("type", "ascii-numeric"),
+            label=_text(p.get("label", name), e, "label"), auth_id=_hex(p.get("auth_id", ""), e, "auth_id"),
+            reference=keys[name], flags=_names(p.get("flags", []), e, "flags", PIN_FLAGS),
+            pin_type=p.get("type", "ascii-numeric"),
             min_length=_int(p.get("min_length", 4), e, "min_length", 0, 255),
             stored_length=_int(p.get("stored_length", 8), e, "stored_length", 0, 255),
             max_length=_int(p.get("max_length", 8), e, "max_length", 0, 255),
@@ -186,7 +227,7 @@ def parse_layout(text: str, source: str = "<layout>") -> InitLayout:
 
     data_objects: list[DataObject] = []
     data_files: list[WantedFile] = []
-    for d in section.get("data", []):
+    for d in _tables(section, "data", perr):
         e = err("pkcs15.data")
         fid_text = d.get("fid")
         if not isinstance(fid_text, str) or not re.fullmatch(r"[0-9A-Fa-f]{4}", fid_text):
@@ -195,11 +236,16 @@ def parse_layout(text: str, source: str = "<layout>") -> InitLayout:
         form = d.get("form", "opaque")
         if form not in ("opaque", "oid", "external"):
             raise e("form", "must be opaque, oid or external")
+        for flag in ("private", "modifiable"):
+            if not isinstance(d.get(flag, False), bool):
+                raise e(flag, "must be true or false")
         data_objects.append(DataObject(
-            label=d.get("label"), private=bool(d.get("private", False)), modifiable=bool(d.get("modifiable", False)),
+            label=_text(d.get("label"), e, "label"), private=d.get("private", False),
+            modifiable=d.get("modifiable", False),
             auth_id=_hex(d["auth_id"], e, "auth_id") if "auth_id" in d else None,
-            application_name=d.get("application"), application_oid=d.get("application_oid"),
-            path=Pkcs15Path(fid.to_bytes(2, "big")), form=DataForm(form), oid=d.get("oid")))
+            application_name=_text(d.get("application"), e, "application"),
+            application_oid=_oid(d.get("application_oid"), e, "application_oid"),
+            path=Pkcs15Path(fid.to_bytes(2, "big")), form=DataForm(form), oid=_oid(d.get("oid"), e, "oid")))
         data_files.append(WantedFile(df_path + (fid,), str(d.get("label", "")), "transparent", "data",
                                      read=rule(d.get("read", "always"), e, "read", ALWAYS),
                                      update=rule(d.get("update", "never"), e, "update", NEVER),
@@ -207,12 +253,12 @@ def parse_layout(text: str, source: str = "<layout>") -> InitLayout:
                                      security=_hex(d["security"], e, "security") if "security" in d else None))
 
     aid = _hex(section["aid"], perr, "aid") if "aid" in section else (df_aid or PKCS15_AID)
-    label = section.get("label", "PKCS#15")
+    label = _text(section.get("label", "PKCS#15"), perr, "label") or ""
     built_layout = Pkcs15Layout(df_path, tokeninfo, data_objects, pin_objects, label, aid, fids["odf"],
                                 fids["tokeninfo"], fids["aodf"], fids["dodf"])
     try:
         built = build_files(built_layout)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, PyAsn1Error) as exc:
         raise ProfileError(source, None, f"[pkcs15] cannot be encoded: {exc}") from None
     from ..pkcs15.der import split_objects
 
@@ -255,7 +301,7 @@ def parse_layout(text: str, source: str = "<layout>") -> InitLayout:
         efdir = _plain_file(efdir_path, entry, err(f"file {path_str(efdir_path)}"), rule)
         try:
             record = build_efdir_record(built_layout, efdir.record_size)
-        except ValueError as exc:
+        except (ValueError, TypeError) as exc:
             raise perr("efdir", str(exc)) from None
     return InitLayout(source, card["family"], df, files, objects, update, efdir, record, aid, keys)
 

@@ -21,6 +21,10 @@ def test_blank_card_to_provisioned_with_three_commands(tmp_path):
     assert r.returncode == 0 and r.stdout.startswith("verified: 1600-byte message"), r.stderr
     r = cli("read", "--vsim", card)
     assert r.returncode == 0 and "<SyncML" in r.stdout
+    message = tmp_path / "m.wbxml"
+    assert cli("message", "build", "--vars", "profiles/vars/example.toml", "--out", str(message)).returncode == 0
+    r = cli("verify", "--vsim", card, "--message", str(message))
+    assert r.returncode == 0 and r.stdout.startswith("verified: the card holds the same"), r.stdout + r.stderr
     r = cli("pkcs15", "init", "--vsim", card, "--layout", "uicc", "--adm-env", "CB_ADM", "--json", env=ENV)
     out = json.loads(r.stdout)
     assert r.returncode == 0 and out["status"] == "unchanged" and out["steps"] == [] and out["not_sent"] == []
