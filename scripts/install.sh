@@ -8,10 +8,11 @@ export DEBIAN_FRONTEND=noninteractive
 if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
     # --no-install-recommends: pcsc-tools would otherwise pull a GTK desktop stack
-    apt-get install -y -qq --no-install-recommends \
+    # noninteractive: tshark's wireshark-common would ask whether non-root users may capture
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         python3 python3-venv python3-dev gcc pkg-config swig \
         pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd libwbxml2-utils opensc openssl postgresql curl \
-        wrk nginx-light apache2-utils \
+        wrk nginx-light apache2-utils tshark \
         >/dev/null
 else
     echo "install.sh: not root, skipping apt packages" >&2

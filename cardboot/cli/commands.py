@@ -14,6 +14,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pkcs15": ("pkcs15_cmd", "lay out a card's PKCS#15 application from a layout (TS 102 222 CREATE FILE)"),
     "dump": ("dump_cmd", "read all a card shows (no secrets) into a vsim layout: its virtual twin"),
     "diff": ("dump_cmd", "compare two cards or dumps file by file (content, size, access rules)"),
+    "push": ("push_cmd", "the bootstrap pushed by SMS: WAP Push with SEC/MAC (build, verify)"),
     "bench": ("bench_cmd", "benchmarks: APDU counts, codec, PC/SC round trips, batch, server"),
     "message": ("message_cmd", "build, decode, validate and diff bootstrap messages"),
     "batch": ("batch_cmd", "personalize a CSV of cards through many readers"),
