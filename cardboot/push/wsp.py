@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import DecodeError
+from ..wbxml.codec import mb_u_int32
 
 PUSH = 0x06
 CONFIRMED_PUSH = 0x07
@@ -36,15 +37,9 @@ class WspError(DecodeError):
 
 
 def uintvar(n: int) -> bytes:
-    """WSP 8.1.2: 7 bits per octet, most significant first, b8 set on all but the last."""
-    if n < 0:
-        raise ValueError("uintvar of a negative number")
-    out = [n & 0x7F]
-    n >>= 7
-    while n:
-        out.append(0x80 | (n & 0x7F))
-        n >>= 7
-    return bytes(reversed(out))
+    """WSP 8.1.2: 7 bits per octet, most significant first, b8 set on all but the last — the same
+    encoding as WBXML's mb_u_int32."""
+    return mb_u_int32(n)
 
 
 def read_uintvar(data: bytes, i: int) -> tuple[int, int]:
