@@ -52,21 +52,9 @@ def add_parsers(sub) -> None:
     v.set_defaults(func=run_verify)
 
 
-def _method(args, pin) -> int:
-    if args.sec:
-        return secm.method_number(args.sec)
-    if args.imsi and pin is not None:
-        return secm.USERNETWPIN
-    if args.imsi:
-        return secm.NETWPIN
-    if pin is not None:
-        return secm.USERPIN
-    raise UsageError("give --imsi, a PIN (--pin-env/--pin-file/--pin-prompt) or both")
-
-
 def run_build(args) -> int:
     pin = secret_option(args, "pin")
-    method = _method(args, pin)
+    method = secm.choose_method(args.sec, args.imsi, pin)
     message = prepare_message(message_file=args.message, template=args.template, variables=args.vars)
     message.refuse_if_invalid("refusing to push an invalid message")
     built = build_push(message.wbxml, method, imsi=args.imsi, pin=pin, imsi_ascii=args.imsi_ascii,

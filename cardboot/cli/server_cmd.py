@@ -60,6 +60,22 @@ def add_parser(sub) -> None:
         if name == "reports":
             s.add_argument("--device")
         s.set_defaults(func=run_list if name == "list-devices" else run_reports)
+    pu = ssub.add_parser("push", help="push a device's bootstrap by SMS (WAP Push with SEC/MAC) through an SMSC")
+    pu.add_argument("--db", default="sqlite:///cardboot-server.sqlite")
+    pu.add_argument("--serial", required=True)
+    pu.add_argument("--to", required=True, metavar="MSISDN", help="the device's number (+country...)")
+    pu.add_argument("--imsi", help="the device's IMSI (NETWPIN / USERNETWPIN)")
+    pu.add_argument("--imsi-ascii", action="store_true")
+    pu.add_argument("--pin-env", metavar="VAR", help="environment variable with the user PIN")
+    pu.add_argument("--sec", help="NETWPIN, USERPIN, USERNETWPIN or USERPINMAC (default from what is given)")
+    how = pu.add_mutually_exclusive_group(required=True)
+    how.add_argument("--smsc-url-env", metavar="VAR", help="environment variable with the SMSC URL template "
+                     "(placeholders {to} {udh} {data} {udh_hex} {data_hex} {tpdu_hex} {seq} {total})")
+    how.add_argument("--smsc-command", metavar="CMD", help="run once per SMS: CB_SMS_* variables, TPDU hex on stdin")
+    how.add_argument("--out", metavar="DIR", help="only write the SMS-SUBMIT TPDUs (hex) to DIR/submit.hex")
+    pu.add_argument("--json", action="store_true")
+    pu.set_defaults(func=run_push)
+
     rm = ssub.add_parser("remove-device")
     rm.add_argument("--db", default="sqlite:///cardboot-server.sqlite")
     rm.add_argument("--serial", required=True)
@@ -161,4 +177,55 @@ def run_remove(args) -> int:
     if not DeviceStore(args.db).remove(args.serial):
         raise UsageError(f"no device {args.serial}")
     print(f"device {args.serial} removed")
+    return 0
+
+
+def run_push(args) -> int:
+    from pathlib import Path
+
+    from ..outfile import write_private
+    from ..push import sec as secm
+    from ..push.delivery import build_push
+    from ..push.smsc import Sms, send_by_command, send_by_url
+    from ..server.store import DeviceStore
+    from .cardopts import secret_option
+
+    store = DeviceStore(args.db)
+    device = store.get(args.serial)
+    if device is None or not device.message:
+        raise UsageError(f"no device {args.serial} with a bootstrap message in the store")
+    pin = secret_option(args, "pin")
+    method = secm.choose_method(args.sec, args.imsi, pin)
+    built = build_push(device.message, method, imsi=args.imsi, pin=pin, imsi_ascii=args.imsi_ascii,
+                       destination=args.to)
+    messages = [Sms(args.to, n, len(built.submit), ud, tpdu)
+                for n, (ud, tpdu) in enumerate(zip(built.user_data, built.submit), 1)]
+    if args.out:
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        write_private(Path(args.out) / "submit.hex", "".join(m.tpdu.hex().upper() + "\n" for m in messages),
+                      what="SMS TPDUs")
+        how = f"written to {Path(args.out) / 'submit.hex'}"
+    elif args.smsc_command:
+        send_by_command(args.smsc_command, messages)
+        how = f"handed to {args.smsc_command.split()[0]}"
+    else:
+        template = os.environ.get(args.smsc_url_env)
+        if not template:
+            raise UsageError(f"environment variable {args.smsc_url_env} is not set")
+        send_by_url(template, messages)
+        how = "accepted by the SMSC"
+    if not args.out:
+        store.add_report(args.serial, "push-sent", None, {"sms": len(messages), "sec": secm.METHODS[method],
+                                                           "to": args.to})
+    info = {"status": "pushed" if not args.out else "built", "serial": args.serial, "sms": len(messages),
+            "sec": secm.METHODS[method], "mac": built.mac}
+    if built.mac_digits is not None:
+        info["user_enters"] = f"the PIN, then {built.mac_digits}"
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        print(f"{args.serial}: {len(device.message)}-byte bootstrap in {len(messages)} SMS to {args.to}, "
+              f"{secm.METHODS[method]}, {how}")
+        if built.mac_digits is not None:
+            print(f"the user enters the PIN followed by {built.mac_digits}")
     return 0

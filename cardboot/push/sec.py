@@ -32,6 +32,20 @@ def method_number(name: str) -> int:
         raise UsageError(f"--sec must be one of {', '.join(METHODS)}, not {name!r}") from None
 
 
+def choose_method(name: str | None, imsi: str | None, pin: Secret | None) -> int:
+    """``--sec`` when given, else what the secrets allow: USERNETWPIN with both, NETWPIN with the IMSI,
+    USERPIN with the PIN."""
+    if name:
+        return method_number(name)
+    if imsi and pin is not None:
+        return USERNETWPIN
+    if imsi:
+        return NETWPIN
+    if pin is not None:
+        return USERPIN
+    raise UsageError("give --imsi, a PIN (--pin-env/--pin-file/--pin-prompt) or both")
+
+
 def imsi_semi_octets(imsi: str) -> bytes:
     if not imsi.isascii() or not imsi.isdigit() or not 6 <= len(imsi) <= 15:
         raise UsageError(f"IMSI must be 6 to 15 digits, not {imsi!r}")
