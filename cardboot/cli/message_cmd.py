@@ -9,7 +9,7 @@ from ..bootstrap.io import load_message_file
 from ..bootstrap.syncml import expand_embedded_tnds, message_to_element
 from ..bootstrap.validate import validate_message
 from ..bootstrap.view import diff, mask_secrets
-from ..errors import ExitCode
+from ..errors import ExitCode, MessageError
 from ..wbxml.codec import VERSIONS as codec_versions
 from ..wbxml.xml import to_xml_bytes
 from ..outfile import write_private
@@ -44,6 +44,19 @@ def add_parser(sub) -> None:
     v.add_argument("file")
     v.add_argument("--max-size", type=int, help="size of the target EF in bytes")
     v.set_defaults(func=run_validate)
+
+    c = msub.add_parser("convert", help="Client Provisioning <-> bootstrap message (OMA DM Bootstrap 5.4)")
+    way = c.add_mutually_exclusive_group(required=True)
+    way.add_argument("--from", dest="from_format", choices=["cp"], help="input is a CP document (WBXML or XML)")
+    way.add_argument("--to", dest="to_format", choices=["cp"], help="output a CP document (w7, NAPDEF, PXLOGICAL)")
+    c.add_argument("file", help="the CP document (--from cp) or the bootstrap message (--to cp)")
+    c.add_argument("--out", required=True, help="output file (- for stdout)")
+    c.add_argument("--carrier", choices=CARRIERS, default="tnds-wbxml", help="--from cp: how the MOs travel")
+    c.add_argument("--target", default="IMEI:000000000000000",
+                   help="--from cp: the device id for the message header (a CP document has none)")
+    c.add_argument("--wbxml-version", choices=sorted(VERSIONS), default="1.2")
+    c.add_argument("--xml", action="store_true", help="write XML instead of WBXML")
+    c.set_defaults(func=run_convert)
 
     f = msub.add_parser("diff", help="semantic difference of two messages (any carrier, WBXML or XML)")
     f.add_argument("a")
@@ -80,8 +93,52 @@ def run_build(args) -> int:
     return 0
 
 
+def _read_input(path: str) -> bytes:
+    from ..bootstrap.io import MAX_MESSAGE_FILE
+    from ..infile import read_bounded
+
+    return read_bounded(path, what="message", limit=MAX_MESSAGE_FILE)
+
+
+def _cp_document(path: str, data: bytes):
+    """A CP document from WBXML (public id 0x0B) or XML (root wap-provisioningdoc), else None."""
+    from ..cp import document, wbxml as cpwbxml
+
+    if cpwbxml.looks_like_cp(data):
+        return cpwbxml.decode(data, path)
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<") and b"wap-provisioningdoc" in data[:4096]:
+        return document.from_xml(data, path)
+    return None
+
+
+def _mask_cp(doc):
+    from ..cp.document import CpDocument
+
+    secret = {"AUTHSECRET", "AAUTHSECRET", "PXAUTH-PW", "BASAUTH-PW", "PROXY-PW"}
+
+    def walk(c):
+        c.parms = [(n, "****" if n in secret and v is not None else v) for n, v in c.parms]
+        for child in c.children:
+            walk(child)
+
+    masked = CpDocument(doc.version, [__import__("copy").deepcopy(c) for c in doc.characteristics])
+    for c in masked.characteristics:
+        walk(c)
+    return masked
+
+
 def run_decode(args) -> int:
-    loaded = load_message_file(args.file)
+    data = _read_input(args.file)
+    cp = _cp_document(args.file, data)
+    if cp is not None:
+        from ..cp.document import to_xml
+
+        sys.stdout.buffer.write(to_xml(cp if args.show_secrets else _mask_cp(cp)))
+        return 0
+    from ..bootstrap.io import load_message_bytes
+
+    loaded = load_message_bytes(data, args.file)
     root = expand_embedded_tnds(loaded.root, xml_text=True)
     if not args.show_secrets:
         root = mask_secrets(root)
@@ -110,3 +167,38 @@ def run_diff(args) -> int:
         print("same content")
     return 1 if lines else 0
 
+
+
+def run_convert(args) -> int:
+    from ..cp import document, wbxml as cpwbxml
+    from ..cp.mapping import bootstrap_to_cp, cp_to_bootstrap
+    from ..provision.prepare import from_bootstrap
+
+    data = _read_input(args.file)
+    version = VERSIONS[args.wbxml_version]
+    if args.from_format == "cp":
+        doc = _cp_document(args.file, data)
+        if doc is None:
+            raise MessageError(f"{args.file}: not a Client Provisioning document (WBXML public id 0x0B or XML "
+                               "wap-provisioningdoc)")
+        converted = cp_to_bootstrap(doc, target=args.target)
+        prepared = from_bootstrap(converted.bootstrap, carrier=args.carrier, wbxml_version=version)
+        prepared.refuse_if_invalid("the converted message is not a valid bootstrap")
+        out = to_xml_bytes(message_to_element(prepared.message, wbxml_version=version)) if args.xml else prepared.wbxml
+        _write(args.out, out)
+        for note in converted.notes:
+            print(f"note: {note}", file=sys.stderr)
+        print(f"w7 -> DMAcc, {len(converted.bootstrap.objects) - 1} connectivity object(s), {args.carrier}: "
+              f"{len(prepared.wbxml)} bytes, valid" + (f" -> {args.out}" if args.out != "-" else ""), file=sys.stderr)
+        return 0
+    from ..bootstrap.io import load_message_bytes
+    from ..bootstrap.validate import message_objects
+
+    loaded = load_message_bytes(data, args.file)
+    objects = [(loc, node) for loc, node, _tree in message_objects(loaded.message)]
+    doc = bootstrap_to_cp(objects)
+    out = document.to_xml(doc) if args.xml else cpwbxml.encode(doc, version=max(version, 0x01))
+    _write(args.out, out)
+    print(f"DMAcc -> w7, {len(doc.characteristics) - 1} connectivity characteristic(s): {len(out)} bytes"
+          + (f" -> {args.out}" if args.out != "-" else ""), file=sys.stderr)
+    return 0

@@ -23,7 +23,8 @@ from .element import Element
 MAX_XML = 1 << 20
 # DOCTYPEs SyncML tools (libwbxml among them) write; their DTDs are never loaded
 KNOWN_PUBLIC_IDS = frozenset({"-//SYNCML//DTD SyncML 1.2//EN", "-//SYNCML//DTD SyncML 1.1//EN",
-                              "-//SYNCML//DTD MetInf 1.2//EN", "-//OMA//DTD-DM-DDF 1.2//EN"})
+                              "-//SYNCML//DTD MetInf 1.2//EN", "-//OMA//DTD-DM-DDF 1.2//EN",
+                              "-//WAPFORUM//DTD PROV 1.0//EN"})
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 
