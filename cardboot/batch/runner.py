@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..apdu import Trace
 from ..provision.session import card_session
-from ..card.iccid import EF_ICCID, decode_iccid
-from ..card.path import MF
+from ..card.iccid import read_iccid
 from ..errors import CardbootError, CardIOError, CardRemovedError, ExitCode, SecurityError, TransportError
 from ..provision.access import Secrets
 from ..provision.read import read_stored
@@ -158,7 +157,7 @@ class BatchRunner:
         t0 = time.perf_counter()
         try:
             with card_session(transport, trace=Trace(keep=False)) as card:
-                iccid = decode_iccid(card.read_file((MF, EF_ICCID)))
+                iccid = read_iccid(card)
                 row = self.rows.get(iccid)
                 if row is None:
                     self.on_event(Event(slot.name, EventKind.NO_ROW, iccid, "ICCID not in the batch CSV: left alone"))

@@ -71,6 +71,20 @@ class UiccChannel(FileAccess):
         self._selected((CURRENT_ADF,), got)
         return got
 
+    def read_binary_sfi(self, sfi: int, length: int) -> bytes:
+        """READ BINARY of an EF of the current DF by its short file identifier (P1 = 100xxxxx, TS 102 221
+        11.1.3.2): no SELECT. The EF becomes the card's current file; which one it is stays unknown here,
+        so the next SELECT goes by path."""
+        if not 1 <= sfi <= 30:
+            raise UsageError(f"SFI {sfi} outside 1..30")
+        if self.closed:
+            raise ChannelClosedError(f"logical channel {self.number} is closed")
+        cmd = CommandApdu(self.cla, 0xB0, 0x80 | sfi, 0x00, le=length, name=f"READ BINARY SFI {sfi:02X}")
+        try:
+            return self.exchange.send(cmd).data
+        finally:
+            self._current, self._info = None, None  # the DF is still the current DF
+
     # --- PINs ------------------------------------------------------------------------------------------
     def pin_name(self, key_ref: int) -> str:
         return key_ref_name(key_ref)

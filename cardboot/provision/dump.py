@@ -267,6 +267,21 @@ def _condition(rule: Rule | None, names: dict[int, str], default: str) -> tuple[
     return "never", f"the card's rule is {rule}; the twin enforces NEV"
 
 
+def _explicit_sfi(raw: bytes) -> int | None:
+    """The SFI an FCP states in tag 88 (TS 102 221 11.1.1.4.8); None when it says none or is no FCP."""
+    from .. import tlv
+    from ..errors import TlvError
+
+    if raw[:1] != b"\x62":
+        return None
+    try:
+        items = tlv.parse(raw, what="FCP")[0].children()
+    except TlvError:
+        return None
+    sfi = tlv.find(items, 0x88)
+    return sfi.value[0] >> 3 if sfi is not None and len(sfi.value) == 1 and sfi.value[0] >> 3 else None
+
+
 def to_layout(dump: CardDump, values: dict[int, str] | None = None) -> str:
     """The dump as a vsim layout TOML. ``values``: key reference -> PIN/ADM value for the twin (given by
     the user; a key without one gets 00000000)."""
@@ -309,6 +324,9 @@ def to_layout(dump: CardDump, values: dict[int, str] | None = None) -> str:
                 out.append(f"size = {info.size}")
                 if f.content:
                     out.append(f"content = {_hexs(f.content)}")
+            sfi = _explicit_sfi(info.raw)
+            if sfi:
+                out.append(f"sfi = {sfi}")
         for op, default in (("read", "always"), ("update", "never")):
             # a DF's "update" in a layout is what creating files in it needs
             rule = f.rules.get("create-ef" if info.is_df and op == "update" else op)

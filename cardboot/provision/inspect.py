@@ -13,8 +13,8 @@ from enum import StrEnum
 from ..card import Application, Card, FileInfo, read_applications
 from ..card.access_rule import AccessRules
 from ..card.files import FileAccess
-from ..card.iccid import EF_ICCID, decode_iccid
-from ..card.path import MF, FilePath, path_str
+from ..card.iccid import read_iccid
+from ..card.path import FilePath, path_str
 from ..errors import CardbootError, CardFileNotFoundError, DecodeError, SecurityStatusError, TransportError
 from ..pkcs15.aodf import PinObject, RawAuthObject, read_aodf
 from ..pkcs15.dodf import DataObject
@@ -212,7 +212,7 @@ def inspect_card(card: Card, reader: str = "", protocol: str = "", secrets: Secr
     start = card.exchange.count
     report = CardReport(card.family.value, reader, protocol, card.atr)
     try:
-        report.iccid = decode_iccid(card.read_file((MF, EF_ICCID)))
+        report.iccid = read_iccid(card)
     except (CardFileNotFoundError, SecurityStatusError):
         report.iccid = None
     except DecodeError as e:
