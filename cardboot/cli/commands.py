@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dump": ("dump_cmd", "read all a card shows (no secrets) into a vsim layout: its virtual twin"),
     "diff": ("dump_cmd", "compare two cards or dumps file by file (content, size, access rules)"),
     "push": ("push_cmd", "the bootstrap pushed by SMS: WAP Push with SEC/MAC (build, verify)"),
+    "device": ("device_cmd", "the device's side: discover bootstrap servers, fetch a bootstrap as a device does"),
     "bench": ("bench_cmd", "benchmarks: APDU counts, codec, PC/SC round trips, batch, server"),
     "message": ("message_cmd", "build, decode, validate and diff bootstrap messages"),
     "batch": ("batch_cmd", "personalize a CSV of cards through many readers"),

@@ -58,6 +58,14 @@ def add_parser(sub) -> None:
     c.add_argument("--xml", action="store_true", help="write XML instead of WBXML")
     c.set_defaults(func=run_convert)
 
+    a = msub.add_parser("apply", help="process a bootstrap into a management tree as a DM client does (5.5.5)")
+    a.add_argument("file")
+    a.add_argument("--tree", help="the device's tree before (JSON; default: empty)")
+    a.add_argument("--out", help="write the resulting tree here (JSON, 0600)")
+    a.add_argument("--json", action="store_true", help="print the tree, notes and servers as JSON")
+    a.add_argument("--show-secrets", action="store_true")
+    a.set_defaults(func=run_apply)
+
     f = msub.add_parser("diff", help="semantic difference of two messages (any carrier, WBXML or XML)")
     f.add_argument("a")
     f.add_argument("b")
@@ -201,4 +209,38 @@ def run_convert(args) -> int:
     _write(args.out, out)
     print(f"DMAcc -> w7, {len(doc.characteristics) - 1} connectivity characteristic(s): {len(out)} bytes"
           + (f" -> {args.out}" if args.out != "-" else ""), file=sys.stderr)
+    return 0
+
+
+def run_apply(args) -> int:
+    import json
+
+    from ..bootstrap.io import load_message_bytes
+    from ..device.apply import apply_message
+    from ..device.tree import dumps, load_tree, new_tree, render, to_json
+
+    loaded = load_message_bytes(_read_input(args.file), args.file)
+    tree = load_tree(args.tree) if args.tree else new_tree()
+    applied = apply_message(loaded.message, tree)
+    if args.out:
+        write_private(args.out, dumps(applied.tree), what="management tree")
+    if args.json:
+        body = to_json(applied.tree)
+        if not args.show_secrets:
+            from ..device.tree import SECRET_LEAVES, from_json
+
+            masked = from_json(body)
+            for _p, n in masked.walk():
+                if n.name in SECRET_LEAVES and not n.interior:
+                    n.value = "****"
+            body = to_json(masked)
+        print(json.dumps({"tree": body, "added": applied.added, "notes": applied.notes, "servers": applied.servers},
+                         indent=2))
+        return 0
+    print(render(applied.tree, args.show_secrets))
+    for note in applied.notes:
+        print(f"note: {note}")
+    for s in applied.servers:
+        print(f"next: {s['account']} server {s['server_id']} at {', '.join(s['addresses']) or '(no address)'}"
+              + (f" over {s['connection']}" if s["connection"] else ""))
     return 0

@@ -1,0 +1,100 @@
+"""``cardboot device discover | fetch``: a bootstrap seen from the device's side (see cardboot.device)."""
+
+from __future__ import annotations
+
+import json
+
+from ..errors import ExitCode, UsageError
+from ..outfile import write_private
+from .commands import TOP_HELP
+
+
+def add_parsers(sub) -> None:
+    p = sub.add_parser("device", help=TOP_HELP["device"])
+    dsub = p.add_subparsers(dest="device_command", required=True)
+    d = dsub.add_parser("discover", help="the bootstrap servers a device finds: SRV _omadm-bootstrap._tcp.DOMAIN "
+                                         "(Appendix E, RFC 2782 order), or the URIs of a DHCP option")
+    src = d.add_mutually_exclusive_group(required=True)
+    src.add_argument("domain", nargs="?", help="the device's domain")
+    src.add_argument("--dhcp", metavar="HEX", help="an RFC 8572 option 143 (v4) / 136 (v6) as `dhcp decode` takes it")
+    d.add_argument("--nameserver", metavar="IP[:PORT]", help="ask this DNS server (default: the system's)")
+    d.add_argument("--seed", type=int, help="seed of the weighted order within a priority (repeatable runs)")
+    d.add_argument("--json", action="store_true")
+    d.set_defaults(func=run_discover)
+
+    f = dsub.add_parser("fetch", help="HTTPS GET of the bootstrap as a device does (5.5.7), checked as a message")
+    where = f.add_mutually_exclusive_group(required=True)
+    where.add_argument("--url", help="https://host[:port]/OMA/DM/Bootstrap.xml")
+    where.add_argument("--discover", metavar="DOMAIN", help="find the server by SRV and try each in order")
+    f.add_argument("--nameserver", metavar="IP[:PORT]")
+    f.add_argument("--cert", help="the device's client certificate (PEM)")
+    f.add_argument("--key", help="its private key (PEM)")
+    f.add_argument("--basic-env", metavar="VAR", help="environment variable holding SERIAL:ACTIVATION-CODE")
+    f.add_argument("--ca", help="CA certificate(s) the server's certificate must chain to (PEM)")
+    f.add_argument("--out", help="write the message here (0600)")
+    f.add_argument("--json", action="store_true")
+    f.set_defaults(func=run_fetch)
+
+
+def run_discover(args) -> int:
+    if args.dhcp:
+        from ..server.dhcp import decode
+
+        try:
+            kind, uris = decode(bytes.fromhex(args.dhcp.replace(" ", "")))
+        except ValueError:
+            raise UsageError("--dhcp must be hex") from None
+        out = [{"url": u, "source": kind} for u in uris]
+    else:
+        from ..device.discover import discover
+
+        out = [{"url": r.url, "priority": r.priority, "weight": r.weight, "target": r.target, "port": r.port}
+               for r in discover(args.domain, args.nameserver, args.seed)]
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        for n, r in enumerate(out, 1):
+            extra = f"  (priority {r['priority']}, weight {r['weight']})" if "priority" in r else f"  ({r['source']})"
+            print(f"{n}. {r['url']}{extra}")
+    return 0
+
+
+def run_fetch(args) -> int:
+    from ..device.fetch import FetchError, NoBootstrapError, fetch
+
+    from .cardopts import secret_option
+
+    basic = secret_option(args, "basic")  # --basic-env: SERIAL:CODE, never on the command line itself
+    if (args.cert is None) != (args.key is None):
+        raise UsageError("--cert and --key go together")
+    if args.url:
+        urls = [args.url]
+    else:
+        from ..device.discover import discover
+
+        urls = [r.url for r in discover(args.discover, args.nameserver)]
+    got, tried = None, []
+    for url in urls:
+        try:
+            got = fetch(url, ca=args.ca, cert=args.cert, key=args.key, basic=basic)
+            break
+        except (FetchError, NoBootstrapError) as e:
+            tried.append(str(e))
+            if len(urls) == 1:
+                raise
+    if got is None:
+        raise FetchError("no bootstrap server answered with a bootstrap: " + "; ".join(tried))
+    if args.out:
+        write_private(args.out, got.data, what="bootstrap message")
+    info = {"status": "fetched" if not got.findings else "invalid", "url": got.url, "bytes": len(got.data),
+            "content_type": got.content_type, "findings": [str(f) for f in got.findings], "tried": tried}
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        for t in tried:
+            print(f"skipped: {t}")
+        print(f"{'fetched' if not got.findings else 'INVALID'}: {len(got.data)}-byte bootstrap from {got.url}"
+              + (f" -> {args.out}" if args.out else "") + ("" if got.findings else ", valid"))
+        for f in got.findings:
+            print(f"  {f}")
+    return ExitCode.VALIDATION if got.findings else 0
