@@ -34,6 +34,69 @@ def add_parsers(sub) -> None:
     f.add_argument("--out", help="write the message here (0600)")
     f.add_argument("--json", action="store_true")
     f.set_defaults(func=run_fetch)
+    _sztp_parser(dsub)
+
+
+def _sztp_parser(dsub) -> None:
+    z = dsub.add_parser("sztp", help="RFC 8572 get-bootstrapping-data as a device: verify, follow redirects, "
+                                     "print the onboarding information")
+    z.add_argument("--url", required=True, help="https://host[:port] of the bootstrap server")
+    z.add_argument("--cert", help="the device's client certificate (PEM; its serialNumber is the device's)")
+    z.add_argument("--key")
+    z.add_argument("--basic-env", metavar="VAR", help="environment variable holding SERIAL:ACTIVATION-CODE")
+    z.add_argument("--ca", help="the bootstrap server's trust anchor (PEM): without it the server is untrusted "
+                                "and only signed information is accepted")
+    z.add_argument("--trust-anchor", required=True, help="the manufacturer's trust anchor for ownership vouchers (PEM)")
+    z.add_argument("--signed", action="store_true", help="ask for signed data from a trusted server too")
+    z.add_argument("--nonce", action="store_true", help="send a random nonce; the voucher must carry it back")
+    z.add_argument("--report", action="store_true", help="send report-progress to a trusted server")
+    z.add_argument("--out", help="write the bootstrap message of the onboarding information here (0600)")
+    z.add_argument("--json", action="store_true")
+    z.set_defaults(func=run_sztp)
+
+
+def run_sztp(args) -> int:
+    import secrets
+
+    from cryptography import x509
+
+    from ..device.sztp import bootstrap, device_identity
+    from ..infile import read_bounded
+    from .cardopts import secret_option
+
+    basic = secret_option(args, "basic")
+    if (args.cert is None) != (args.key is None):
+        raise UsageError("--cert and --key go together")
+    ident = device_identity(args.cert, args.key, basic)
+    try:
+        anchors = x509.load_pem_x509_certificates(read_bounded(args.trust_anchor, what="trust anchor", limit=1 << 20))
+    except ValueError:
+        raise UsageError(f"{args.trust_anchor}: no PEM certificate") from None
+    ca = read_bounded(args.ca, what="CA file", limit=1 << 20) if args.ca else None
+    nonce = secrets.token_bytes(16) if args.nonce else None
+    result = bootstrap(args.url, ident, ca_pems=ca, manufacturer=anchors, nonce=nonce, report=args.report,
+                       signed=args.signed)
+    if args.out and result.message is not None:
+        write_private(args.out, result.message, what="bootstrap message")
+    info = {"status": "onboarding" if not result.findings else "invalid", "serial": ident.serial,
+            "hops": result.hops, "signed": result.signed, "trusted_server": result.trusted,
+            "message_bytes": len(result.message or b""), "findings": [str(f) for f in result.findings],
+            "voucher": {k: v for k, v in (result.voucher or {}).items() if k != "pinned-domain-cert"} or None,
+            "notes": result.notes}
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        how = "signed (voucher, owner certificate and signature verified)" if result.signed else \
+            "unsigned, from a trusted server"
+        print(f"{ident.serial}: onboarding information {how} from {result.url}"
+              + (f" after {len(result.hops) - 1} redirect(s)" if len(result.hops) > 1 else ""))
+        print(f"  OMA DM bootstrap: {len(result.message or b'')} bytes"
+              + (f" -> {args.out}" if args.out else "") + (", valid" if not result.findings else ""))
+        for f in result.findings:
+            print(f"  {f}")
+        for note in result.notes:
+            print(f"note: {note}")
+    return ExitCode.VALIDATION if result.findings else 0
 
 
 def run_discover(args) -> int:

@@ -61,30 +61,39 @@ def fetch(url: str, *, ca: str | None = None, cert: str | None = None, key: str 
         if b":" not in basic.reveal():
             raise UsageError("the Basic credential must be SERIAL:CODE (****)")
         headers["Authorization"] = "Basic " + base64.b64encode(basic.reveal()).decode("ascii")
-    conn = http.client.HTTPSConnection(parts.hostname, parts.port or 443, timeout=timeout,
-                                       context=tls_context(ca, cert, key))
+    status, reason, ctype, body = https_request("GET", url, tls_context(ca, cert, key), headers,
+                                                limit=MAX_MESSAGE_FILE, timeout=timeout)
+    if status == 404:
+        raise NoBootstrapError(f"{url}: no bootstrap for this device (404)")
+    if status in (401, 403):
+        raise SecurityError(f"{url}: the server does not accept this device's credentials ({status})")
+    if status != 200:
+        raise FetchError(f"{url}: the server answered {status} {reason}")
+    loaded = load_message_bytes(body, url)
+    findings = validate_message(loaded.message, encoded=loaded.wbxml)
+    return Fetched(url, status, ctype, body, loaded, findings)
+
+
+def https_request(method: str, url: str, ctx: ssl.SSLContext, headers: dict, body: bytes | None = None, *,
+                  limit: int, timeout: float = 15.0) -> tuple[int, str, str, bytes]:
+    """(status, reason, content type, body) of one HTTPS exchange; the body bounded by ``limit`` (longer:
+    FetchError), connection and TLS trouble a FetchError naming the URL."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPSConnection(parts.hostname, parts.port or 443, timeout=timeout, context=ctx)
     try:
-        conn.request("GET", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), headers=headers)
+        conn.request(method, (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body=body,
+                     headers=headers)
         resp = conn.getresponse()
         length = resp.getheader("Content-Length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_MESSAGE_FILE):
-            raise FetchError(f"{url}: a {length}-byte answer is more than a bootstrap message may be")
-        body = resp.read(MAX_MESSAGE_FILE + 1)
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            raise FetchError(f"{url}: a {length}-byte answer is more than {limit} bytes")
+        data = resp.read(limit + 1)
     except ssl.SSLCertVerificationError as e:
         raise FetchError(f"{url}: the server's certificate does not verify: {e.verify_message}") from None
     except (OSError, http.client.HTTPException) as e:
         raise FetchError(f"{url}: {type(e).__name__}: {e}") from None
     finally:
         conn.close()
-    if resp.status == 404:
-        raise NoBootstrapError(f"{url}: no bootstrap for this device (404)")
-    if resp.status in (401, 403):
-        raise SecurityError(f"{url}: the server does not accept this device's credentials ({resp.status})")
-    if resp.status != 200:
-        raise FetchError(f"{url}: the server answered {resp.status} {resp.reason}")
-    if len(body) > MAX_MESSAGE_FILE:
-        raise FetchError(f"{url}: the answer is larger than a bootstrap message may be ({MAX_MESSAGE_FILE} bytes)")
-    ctype = resp.getheader("Content-Type", "")
-    loaded = load_message_bytes(body, url)
-    findings = validate_message(loaded.message, encoded=loaded.wbxml)
-    return Fetched(url, resp.status, ctype, body, loaded, findings)
+    if len(data) > limit:
+        raise FetchError(f"{url}: the answer is larger than {limit} bytes")
+    return resp.status, resp.reason, resp.getheader("Content-Type", ""), data

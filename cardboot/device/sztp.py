@@ -1,0 +1,261 @@
+"""An RFC 8572 device: call get-bootstrapping-data and accept only what RFC 8572 section 5 lets a device
+accept.
+
+- From a server whose TLS certificate verified against the device's trust anchor (``ca``), unsigned
+  conveyed information is accepted; from any other server only signed information is (5.1, 5.4).
+- Signed: the ownership voucher is a SignedData (id-ct-animaJSONVoucher) whose signer chains to the
+  manufacturer's trust anchor; its serial-number is this device's, it has not expired, and when it
+  carries a nonce it is the one the device sent (a device that sent one and gets none is told so); the
+  owner certificate chains to the voucher's pinned-domain-cert; the conveyed information is a SignedData
+  (id-ct-sztpConveyedInfoJSON) whose signer is that owner certificate (5.4).
+- redirect-information: the next bootstrap servers, each with its trust anchor; followed in order, at
+  most ``max_hops`` times. onboarding-information: its configuration, here the device's OMA DM bootstrap
+  message, decoded and validated.
+- ``report``: report-progress to a trusted server only (bootstrap-initiated, then bootstrap-complete or
+  bootstrap-error with the reason).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import ssl
+import urllib.parse
+from dataclasses import dataclass, field
+
+from cryptography import x509
+
+from ..bootstrap.io import load_message_bytes
+from ..bootstrap.validate import Finding, validate_message
+from ..errors import CardbootError, UsageError
+from ..secret import Secret
+from .cms_verify import VerificationError, certificates, content_info, unwrap_unsigned, verify_chain, verify_signed
+from .fetch import FetchError, https_request
+
+RPC = "/restconf/operations/ietf-sztp-bootstrap-server:"
+JSON = "application/yang-data+json"
+ID_CT_VOUCHER_JSON = "1.2.840.113549.1.9.16.1.40"
+ID_CT_SZTP_JSON = "1.2.840.113549.1.9.16.1.43"
+ID_CT_SZTP_XML = "1.2.840.113549.1.9.16.1.42"
+MAX_BODY = 4 << 20
+
+
+@dataclass
+class SztpResult:
+    url: str
+    trusted: bool
+    signed: bool
+    kind: str  # onboarding | redirect
+    message: bytes | None = None
+    findings: list[Finding] = field(default_factory=list)
+    redirects: list[str] = field(default_factory=list)
+    hops: list[str] = field(default_factory=list)
+    voucher: dict | None = None
+    notes: list[str] = field(default_factory=list)
+    redirect_anchors: dict[str, str | None] = field(default_factory=dict)  # URL -> its trust-anchor (CMS, base64)
+
+
+@dataclass
+class Identity:
+    serial: str
+    cert: str | None = None
+    key: str | None = None
+    basic: Secret | None = None
+
+
+def device_identity(cert: str | None, key: str | None, basic: Secret | None) -> Identity:
+    """The device's serial number: its certificate's subject serialNumber, else the Basic user."""
+    serial = None
+    if cert:
+        try:
+            c = x509.load_pem_x509_certificate(open(cert, "rb").read())
+        except (OSError, ValueError) as e:
+            raise UsageError(f"cannot read the device certificate {cert}: {e}") from None
+        attrs = c.subject.get_attributes_for_oid(x509.NameOID.SERIAL_NUMBER)
+        serial = attrs[0].value if attrs else None
+    if serial is None and basic is not None:
+        serial = basic.reveal().split(b":", 1)[0].decode("utf-8", "replace")
+    if not serial:
+        raise UsageError("the device needs an identity: a client certificate with a serialNumber, or --basic-env")
+    return Identity(str(serial), cert, key, basic)
+
+
+def _post(base: str, rpc: str, payload: dict, ident: Identity, anchor_pems: bytes | None) -> tuple[int, bytes, bool]:
+    """POST a RESTCONF RPC; (status, body, trusted): trusted when TLS verified against the anchor."""
+    parts = urllib.parse.urlsplit(base)
+    if parts.scheme != "https" or not parts.hostname:
+        raise UsageError(f"{base!r}: a bootstrap server is reached over https://")
+    if anchor_pems:
+        ctx = ssl.create_default_context(cadata=anchor_pems.decode("ascii", "replace"))
+        trusted = True
+    else:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE  # an untrusted server: only signed data counts
+        trusted = False
+    if ident.cert:
+        ctx.load_cert_chain(ident.cert, ident.key)
+    headers = {"Content-Type": JSON, "Accept": JSON}
+    if ident.basic is not None:
+        headers["Authorization"] = "Basic " + base64.b64encode(ident.basic.reveal()).decode("ascii")
+    body = json.dumps({"ietf-sztp-bootstrap-server:input": payload}).encode()
+    target = f"{parts.scheme}://{parts.netloc}{RPC}{rpc}"  # the RESTCONF root is /restconf
+    status, _reason, _ctype, data = https_request("POST", target, ctx, headers, body, limit=MAX_BODY)
+    return status, data, trusted
+
+
+def _b64(value, what: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (ValueError, TypeError):
+        raise VerificationError(f"{what} is not base64") from None
+
+
+def _when(text, what: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        raise VerificationError(f"voucher {what} {text!r} is not a date-and-time") from None
+
+
+def check_voucher(voucher_cms: bytes, serial: str, anchors: list[x509.Certificate], nonce: bytes | None,
+                  now: dt.datetime, notes: list[str]) -> tuple[dict, x509.Certificate]:
+    """The voucher's JSON and its pinned-domain-cert, after every RFC 8572 5.5 / RFC 8366 check."""
+    content, signer, carried = verify_signed(voucher_cms, ID_CT_VOUCHER_JSON, "ownership voucher")
+    verify_chain(signer, carried, anchors, "ownership voucher signer", now)
+    try:
+        voucher = json.loads(content)["ietf-voucher:voucher"]
+    except (ValueError, KeyError, TypeError):
+        raise VerificationError("ownership voucher: not an RFC 8366 JSON voucher") from None
+    if voucher.get("serial-number") != serial:
+        raise VerificationError(f"ownership voucher is for serial {voucher.get('serial-number')!r}, this device is "
+                                f"{serial!r}")
+    if "expires-on" in voucher and _when(voucher["expires-on"], "expires-on") < now:
+        raise VerificationError(f"ownership voucher expired on {voucher['expires-on']}")
+    if "created-on" in voucher and _when(voucher["created-on"], "created-on") > now + dt.timedelta(minutes=5):
+        raise VerificationError(f"ownership voucher is created in the future ({voucher['created-on']})")
+    if "nonce" in voucher:
+        if nonce is None or _b64(voucher["nonce"], "voucher nonce") != nonce:
+            raise VerificationError("ownership voucher nonce does not match the nonce this device sent")
+    elif nonce is not None:
+        notes.append("the device sent a nonce and the voucher carries none (a voucher made before the request)")
+    try:
+        pinned = x509.load_der_x509_certificate(_b64(voucher.get("pinned-domain-cert", ""), "pinned-domain-cert"))
+    except ValueError:
+        raise VerificationError("ownership voucher: pinned-domain-cert is not a certificate") from None
+    return voucher, pinned
+
+
+def process_output(body: bytes, *, url: str, trusted: bool, serial: str, anchors: list[x509.Certificate],
+                   nonce: bytes | None, now: dt.datetime | None = None) -> SztpResult:
+    """Everything RFC 8572 5 asks of a device for one get-bootstrapping-data answer."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    try:
+        output = json.loads(body)["ietf-sztp-bootstrap-server:output"]
+        conveyed = _b64(output["conveyed-information"], "conveyed-information")
+    except (ValueError, KeyError, TypeError):
+        raise VerificationError(f"{url}: the answer is no get-bootstrapping-data output") from None
+    notes: list[str] = []
+    ctype, _ = content_info(conveyed, "conveyed-information")
+    if "ownership-voucher" in output or "owner-certificate" in output:
+        if "ownership-voucher" not in output or "owner-certificate" not in output:
+            raise VerificationError("owner-certificate and ownership-voucher come together (RFC 8572 7.2)")
+        voucher, pinned = check_voucher(_b64(output["ownership-voucher"], "ownership-voucher"), serial, anchors,
+                                        nonce, now, notes)
+        owner_ci = _b64(output["owner-certificate"], "owner-certificate")
+        _t, owner_sd = content_info(owner_ci, "owner-certificate")
+        owner_certs = certificates(owner_sd, "owner-certificate")
+        if not owner_certs:
+            raise VerificationError("owner-certificate carries no certificate")
+        document, signer, _carried = verify_signed(conveyed, ID_CT_SZTP_JSON, "conveyed-information")
+        if signer not in owner_certs:
+            raise VerificationError("conveyed-information is not signed by the owner certificate")
+        verify_chain(signer, owner_certs, [pinned], "owner certificate (to the voucher's pinned-domain-cert)", now)
+        signed = True
+    else:
+        if ctype == ID_CT_SZTP_XML:
+            raise VerificationError("conveyed-information in XML: this device asks for JSON")
+        if not trusted:
+            raise VerificationError(f"{url}: unsigned conveyed information from a server this device does not trust "
+                                    "(RFC 8572 5.1: only signed data may come from an untrusted server)")
+        document = unwrap_unsigned(conveyed, ID_CT_SZTP_JSON, "conveyed-information")
+        voucher, signed = None, False
+    try:
+        info = json.loads(document)
+    except ValueError:
+        raise VerificationError("conveyed-information is not JSON") from None
+    result = SztpResult(url, trusted, signed, "", voucher=voucher, notes=notes)
+    if "ietf-sztp-conveyed-info:redirect-information" in info:
+        result.kind = "redirect"
+        for server in info["ietf-sztp-conveyed-info:redirect-information"].get("bootstrap-server", []):
+            port = server.get("port", 443)
+            result.redirects.append(f"https://{server['address']}{'' if port == 443 else f':{port}'}")
+        servers = info["ietf-sztp-conveyed-info:redirect-information"].get("bootstrap-server", [])
+        result.redirect_anchors = {u: srv.get("trust-anchor") for u, srv in zip(result.redirects, servers)}
+    elif "ietf-sztp-conveyed-info:onboarding-information" in info:
+        result.kind = "onboarding"
+        onboarding = info["ietf-sztp-conveyed-info:onboarding-information"]
+        if "configuration" not in onboarding:
+            raise VerificationError("onboarding-information without a configuration")
+        result.message = _b64(onboarding["configuration"], "configuration")
+        loaded = load_message_bytes(result.message, "onboarding configuration")
+        result.findings = validate_message(loaded.message, encoded=loaded.wbxml)
+    else:
+        raise VerificationError("conveyed-information is neither redirect- nor onboarding-information")
+    return result
+
+
+def _anchor_pems(cms_b64: str | None) -> bytes | None:
+    """A redirect's trust-anchor (a certs-only CMS, base64) as PEM for TLS."""
+    if not cms_b64:
+        return None
+    from cryptography.hazmat.primitives import serialization
+
+    _t, sd = content_info(_b64(cms_b64, "trust-anchor"), "trust-anchor")
+    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certificates(sd, "trust-anchor"))
+
+
+def bootstrap(url: str, ident: Identity, *, ca_pems: bytes | None, manufacturer: list[x509.Certificate],
+              nonce: bytes | None = None, report: bool = False, signed: bool = False, max_hops: int = 3) -> SztpResult:
+    """get-bootstrapping-data at ``url``, following redirects; reports progress when asked (trusted only).
+    ``signed`` (or an untrusted server) asks for signed data (signed-data-preferred, RFC 8572 7.2)."""
+    hops: list[str] = []
+    anchor = ca_pems
+    payload: dict = {"hw-model": "cardboot-device"}
+    if nonce is not None:
+        payload["nonce"] = base64.b64encode(nonce).decode()
+    while True:
+        if url in hops:
+            raise VerificationError(f"redirect loop: {url} again")
+        if len(hops) > max_hops:
+            raise VerificationError(f"more than {max_hops} redirects")
+        hops.append(url)
+        if signed or anchor is None:
+            payload["signed-data-preferred"] = [None]  # YANG empty in JSON (RFC 7951 6.9)
+        status, body, trusted = _post(url, "get-bootstrapping-data", payload, ident, anchor)
+        if status in (401, 403):
+            raise CardbootError(f"{url}: the server does not accept this device's credentials ({status})")
+        if status != 200:
+            raise FetchError(f"{url}: get-bootstrapping-data answered {status}")
+        if report and trusted:
+            _post(url, "report-progress", {"progress-type": "bootstrap-initiated"}, ident, anchor)
+        try:
+            result = process_output(body, url=url, trusted=trusted, serial=ident.serial, anchors=manufacturer,
+                                    nonce=nonce)
+        except VerificationError as e:
+            if report and trusted:
+                _post(url, "report-progress", {"progress-type": "bootstrap-error", "message": str(e)[:200]}, ident,
+                      anchor)
+            raise
+        result.hops = hops
+        if result.kind == "redirect":
+            if not result.redirects:
+                raise VerificationError(f"{url}: redirect-information lists no bootstrap server")
+            nxt = result.redirects[0]
+            anchor = _anchor_pems(result.redirect_anchors.get(nxt))
+            url = nxt
+            continue
+        if report and trusted:
+            _post(url, "report-progress", {"progress-type": "bootstrap-complete" if not result.findings
+                                           else "bootstrap-error"}, ident, anchor)
+        return result

@@ -1,0 +1,85 @@
+"""`cardboot device sztp` against `cardboot server run` on loopback: signed conveyed information from a
+server the device does not trust (voucher, owner certificate, signature verified), unsigned from a trusted
+one, progress reported only to a trusted server, and a redirect followed to the next server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.helpers import cli, free_port
+
+
+def _start(db, pki, port, owner=True):
+    extra = ["--owner-cert", str(pki / "owner.pem"), "--owner-key", str(pki / "owner-key.pem"),
+             "--voucher-signer-cert", str(pki / "voucher-signer.pem"),
+             "--voucher-signer-key", str(pki / "voucher-signer-key.pem")] if owner else []
+    proc = subprocess.Popen([sys.executable, "-m", "cardboot.cli.main", "server", "run", "--db", db, "--cert",
+                             str(pki / "server.pem"), "--key", str(pki / "server-key.pem"), "--client-ca",
+                             str(pki / "ca.pem"), "--port", str(port), *extra],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import ssl
+
+    ctx = ssl.create_default_context(cafile=str(pki / "ca.pem"))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"https://127.0.0.1:{port}/.well-known/host-meta", context=ctx, timeout=1)
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.terminate()
+    raise RuntimeError("server did not start")
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    d = tmp_path_factory.mktemp("sztp")
+    pki = d / "pki"
+    assert cli("server", "init-pki", str(pki), "--device", "SN1").returncode == 0
+    first, second = f"sqlite:///{d / 'a.sqlite'}", f"sqlite:///{d / 'b.sqlite'}"
+    p1, p2 = free_port(), free_port()
+    assert cli("server", "add-device", "--db", first, "--serial", "SN1", "--redirect",
+               f"https://127.0.0.1:{p2}").returncode == 0
+    assert cli("server", "add-device", "--db", second, "--serial", "SN1", "--template", "dm-bootstrap", "--vars",
+               "profiles/vars/example.toml").returncode == 0
+    procs = [_start(second, pki, p2), _start(first, pki, p1)]
+    yield {"pki": pki, "direct": f"https://127.0.0.1:{p2}", "redirecting": f"https://127.0.0.1:{p1}", "db": second}
+    for p in procs:
+        p.terminate()
+        p.wait(30)
+
+
+def device(servers, url, *extra):
+    pki = servers["pki"]
+    return cli("device", "sztp", "--url", url, "--cert", str(pki / "device-SN1.pem"), "--key",
+               str(pki / "device-SN1-key.pem"), "--trust-anchor", str(pki / "ca.pem"), "--json", *extra)
+
+
+def test_signed_from_an_untrusted_server(servers, tmp_path):
+    out = tmp_path / "m.wbxml"
+    r = device(servers, servers["direct"], "--nonce", "--out", str(out))
+    info = json.loads(r.stdout)
+    assert r.returncode == 0, r.stderr
+    assert info["signed"] and not info["trusted_server"] and info["voucher"]["serial-number"] == "SN1"
+    assert out.read_bytes()[:1] == b"\x02" and info["message_bytes"] == len(out.read_bytes())
+
+
+def test_unsigned_from_a_trusted_server_and_reports(servers):
+    r = device(servers, servers["direct"], "--ca", str(servers["pki"] / "ca.pem"), "--report")
+    info = json.loads(r.stdout)
+    assert r.returncode == 0 and not info["signed"] and info["trusted_server"]
+    reports = json.loads(cli("server", "reports", "--db", servers["db"], "--device", "SN1").stdout)
+    assert [x["progress_type"] for x in reports][-2:] == ["bootstrap-initiated", "bootstrap-complete"]
+
+
+def test_redirect_is_followed(servers):
+    r = device(servers, servers["redirecting"])
+    info = json.loads(r.stdout)
+    assert r.returncode == 0, r.stderr
+    assert info["hops"] == [servers["redirecting"], servers["direct"]] and info["signed"]
