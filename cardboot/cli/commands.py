@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("dump_cmd", "compare two cards or dumps file by file (content, size, access rules)"),
     "push": ("push_cmd", "the bootstrap pushed by SMS: WAP Push with SEC/MAC (build, verify)"),
     "device": ("device_cmd", "the device's side: discover bootstrap servers, fetch a bootstrap as a device does"),
+    "conformance": ("conformance_cmd", "OMA DM Bootstrap Appendix B items a message, a card or a server shows"),
     "bench": ("bench_cmd", "benchmarks: APDU counts, codec, PC/SC round trips, batch, server"),
     "message": ("message_cmd", "build, decode, validate and diff bootstrap messages"),
     "batch": ("batch_cmd", "personalize a CSV of cards through many readers"),

@@ -33,6 +33,8 @@ def add_parsers(sub) -> None:
     rd.add_argument("--format", choices=["wbxml", "xml"], default=None, help="wbxml (default with --out) or xml")
     rd.add_argument("--show-secrets", action="store_true",
                     help="show AAuthSecret values in XML output (and a private --object's bytes)")
+    rd.add_argument("--apply", action="store_true",
+                    help="show the management tree a DM client makes of the message (5.5.5) and the servers it contacts")
     rd.add_argument("--object", metavar="LABEL|OID",
                     help="read any data object the DODF lists (raw bytes; hex on stdout, or --out)")
     rd.set_defaults(func=run_read)
@@ -130,6 +132,17 @@ def run_read(args) -> int:
     fmt = args.format or ("wbxml" if args.out else "xml")
     if stored.loaded is None:
         raise MessageError(f"the stored content is not a bootstrap message: {stored.error}")
+    if args.apply:
+        from ..device.apply import apply_message
+        from ..device.tree import new_tree, render
+
+        applied = apply_message(stored.loaded.message, new_tree())
+        print(render(applied.tree, args.show_secrets))
+        for note in applied.notes:
+            print(f"note: {note}")
+        for s in applied.servers:
+            print(f"next: {s['account']} server {s['server_id']} at {', '.join(s['addresses'])}")
+        return 0
     if fmt == "wbxml":
         data = stored.data
     else:

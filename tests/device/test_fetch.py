@@ -83,3 +83,10 @@ def test_cli_fetch_writes_0600_and_never_prints_the_code(server, tmp_path):
     r = cli("device", "fetch", "--url", server["url"], "--ca", str(pki / "ca.pem"), "--cert",
             str(pki / "device-SN9.pem"), "--key", str(pki / "device-SN9-key.pem"))
     assert r.returncode == 5 and "no bootstrap for this device (404)" in r.stderr
+
+
+def test_conformance_of_what_the_server_serves(server):
+    pki = server["pki"]
+    r = cli("conformance", "--server", server["url"], "--ca", str(pki / "ca.pem"), "--cert",
+            str(pki / "device-SN1.pem"), "--key", str(pki / "device-SN1-key.pem"))
+    assert r.returncode == 0 and "pass DM-BOOT-S-003-M" in r.stdout
