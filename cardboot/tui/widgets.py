@@ -58,7 +58,8 @@ class CardTree(Tree):
 
 
 class ContentTabs(Vertical):
-    """The stored bootstrap: fields (secrets masked unless ``show_secrets``), XML, hex."""
+    """The stored bootstrap: fields (secrets masked unless ``show_secrets``), XML, hex, and the management
+    tree a DM client makes of it (5.5.5, as ``message apply`` / ``read --apply`` show it)."""
 
     DEFAULT_CSS = "ContentTabs > TabbedContent { height: 1fr; }"
 
@@ -77,6 +78,8 @@ class ContentTabs(Vertical):
                 yield Static("", id="xml")
             with TabPane("Hex", id="tab-hex"):
                 yield Static("", id="hex")
+            with TabPane("Tree", id="tab-tree"):
+                yield Static("", id="tree")
 
     def watch_report(self) -> None:
         self._render_content()
@@ -88,7 +91,7 @@ class ContentTabs(Vertical):
         if not self.is_mounted:
             return
         c = self.report.content if self.report is not None else None
-        text = xml = hexdump = ""
+        text = xml = hexdump = tree = ""
         stored = c.stored if c is not None else None
         reveal = self.show_secrets
         if c is not None and c.status is ContentStatus.EMPTY:
@@ -105,12 +108,24 @@ class ContentTabs(Vertical):
                                 for i in range(0, len(stored.data), 16))
             if not reveal:
                 hexdump = "(hex hidden while secrets are masked: press s)"
+            tree = _applied_view(stored.loaded.message, reveal)
         elif c is not None and c.status in (ContentStatus.NOT_READ, ContentStatus.MALFORMED):
             text = f"{c.status.value}: {c.reason}" + \
                 ("\n\nPress p to enter the PIN." if c.needs is not None and not c.needs_adm else "")
         self.query_one("#summary", Static).update(text)
         self.query_one("#xml", Static).update(xml)
         self.query_one("#hex", Static).update(hexdump)
+        self.query_one("#tree", Static).update(tree)
+
+
+def _applied_view(message, reveal: bool) -> str:
+    from ..device.apply import apply_message
+    from ..device.tree import new_tree, render
+
+    applied = apply_message(message, new_tree())
+    lines = [render(applied.tree, reveal)] + [f"note: {n}" for n in applied.notes]
+    lines += [f"next: {s['account']} server {s['server_id']} at {', '.join(s['addresses'])}" for s in applied.servers]
+    return "\n".join(lines)
 
 
 class ApduLog(RichLog):

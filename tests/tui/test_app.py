@@ -58,6 +58,8 @@ async def test_insert_card_tree_edit_write_verified():
         await pilot.press("escape")
         await settle(app, pilot)
         assert "Bench Server" in text(app, "#summary") and "****" in text(app, "#summary")
+        tree = text(app, "#tree")  # the tree a DM client makes of it (5.5.5), secrets masked
+        assert "DMAcc" in tree and "next: ./DMAcc/" in tree and "'****'" in tree
 
 
 @pytest.mark.asyncio
