@@ -86,7 +86,7 @@ def _guarded(method):
                     return method(self, *args, **kwargs)
             return method(self, *args, **kwargs)
         except SQLAlchemyError as e:
-            raise LedgerError(f"ledger {method.__name__}: {e.__class__.__name__}: {str(e).splitlines()[0]}") from None
+            raise LedgerError(f"ledger {method.__name__}: {e.__class__.__name__}: {(str(e).splitlines() or [type(e).__name__])[0]}") from None
 
     return wrapper
 
@@ -110,7 +110,7 @@ class Ledger:
             metadata.create_all(self.engine)
         except SQLAlchemyError as e:
             raise LedgerError(f"ledger {self.engine.url.render_as_string(hide_password=True)}: {e.__class__.__name__}: "
-                              f"{str(e).splitlines()[0]}") from None
+                              f"{(str(e).splitlines() or [type(e).__name__])[0]}") from None
 
     # --- setting up ---------------------------------------------------------------------------------
     @_guarded

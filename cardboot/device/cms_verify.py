@@ -44,8 +44,9 @@ def _decode(data: bytes, spec, what: str):
         raise VerificationError(f"{what}: {len(data)} bytes, more than {MAX_CMS}")
     try:
         obj, rest = decoder.decode(data, asn1Spec=spec)
-    except (PyAsn1Error, ValueError, TypeError) as e:
-        raise VerificationError(f"{what} is not DER {type(spec).__name__}: {str(e).splitlines()[0][:120]}") from None
+    except (PyAsn1Error, ValueError, TypeError, IndexError, RecursionError) as e:  # pyasn1 leaks the last two
+        reason = (str(e).splitlines() or [type(e).__name__])[0][:120]
+        raise VerificationError(f"{what} is not DER {type(spec).__name__}: {reason}") from None
     if rest:
         raise VerificationError(f"{what}: {len(rest)} bytes after the structure")
     return obj

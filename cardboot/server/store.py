@@ -92,7 +92,7 @@ class DeviceStore:
             self.engine = create_engine(url, **kwargs)
             metadata.create_all(self.engine)
         except (SQLAlchemyError, ImportError, ValueError) as e:
-            raise UsageError(f"cannot open device store {url.split('@')[-1]}: {str(e).splitlines()[0]}") from None
+            raise UsageError(f"cannot open device store {url.split('@')[-1]}: {(str(e).splitlines() or [type(e).__name__])[0]}") from None
         self._lock = threading.RLock() if self.engine.dialect.name == "sqlite" else None
         if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
             from sqlalchemy import event
