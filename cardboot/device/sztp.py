@@ -28,7 +28,7 @@ from cryptography import x509
 
 from ..bootstrap.io import load_message_bytes
 from ..bootstrap.validate import Finding, validate_message
-from ..errors import CardbootError, UsageError
+from ..errors import SecurityError, UsageError
 from ..secret import Secret
 from .cms_verify import VerificationError, certificates, content_info, unwrap_unsigned, verify_chain, verify_signed
 from .fetch import FetchError, https_request
@@ -234,7 +234,7 @@ def bootstrap(url: str, ident: Identity, *, ca_pems: bytes | None, manufacturer:
             payload["signed-data-preferred"] = [None]  # YANG empty in JSON (RFC 7951 6.9)
         status, body, trusted = _post(url, "get-bootstrapping-data", payload, ident, anchor)
         if status in (401, 403):
-            raise CardbootError(f"{url}: the server does not accept this device's credentials ({status})")
+            raise SecurityError(f"{url}: the server does not accept this device's credentials ({status})")
         if status != 200:
             raise FetchError(f"{url}: get-bootstrapping-data answered {status}")
         if report and trusted:

@@ -23,7 +23,7 @@ from ..card.efdir import PKCS15_AID, decode_efdir
 from ..card.fileinfo import FileInfo, sim_chv_name
 from ..card.path import CURRENT_ADF, MF, FilePath, path_str
 from ..card.uicc import UiccCard
-from ..errors import CardbootError, CardFileNotFoundError, DecodeError, StatusWordError
+from ..errors import CardbootError, CardFileNotFoundError, CardResponseError, DecodeError, StatusWordError
 from ..pkcs15.aodf import PinObject, read_aodf
 from ..pkcs15.dodf import read_dodf
 from ..pkcs15.odf import read_odf
@@ -134,7 +134,7 @@ class _Walker:
         self.pending: list[tuple[FilePath, str]] = []
         mf = self.visit((MF,), "MF")
         if mf is None:
-            raise CardbootError("the card answers no SELECT of the MF 3F00")
+            raise CardResponseError("the card answers no SELECT of the MF 3F00")
         self.children((MF,), _MF_KNOWN + ((0x7F10, 0x7F20, 0x7F50) if not self.uicc else ()))
         self.applications()
         for df in [p for p, f in list(self.dump.files.items()) if f.info.is_df and p != (MF,)]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ..bootstrap.io import load_message_bytes
 from ..bootstrap.validate import Finding, validate_message
-from ..errors import CardbootError, ExitCode, UsageError
+from ..errors import CardbootError, ExitCode, MessageError, UsageError
 from ..secret import Secret
 from . import sec as secm
 from .sms import deliver_tpdu, reassemble, split_push, submit_tpdu
@@ -79,7 +79,7 @@ def verify_push(tpdus: list[tuple[str, bytes]], *, imsi: str | None = None, pin:
     joined = reassemble(tpdus)
     push = decode_push(joined.pdu)
     if push.content_type not in (DM_WBXML, CP_WBXML):
-        raise CardbootError(f"the push carries {push.content_type_name}, not a DM bootstrap or a CP document")
+        raise MessageError(f"the push carries {push.content_type_name}, not a DM bootstrap or a CP document")
     if push.sec is None or push.mac is None:
         raise PushMacError("the push has no SEC / MAC: a device does not accept an unauthenticated bootstrap "
                            "(OMA DM Bootstrap 5.1.2.3: only from authorized servers)")

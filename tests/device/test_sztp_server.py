@@ -48,6 +48,8 @@ def servers(tmp_path_factory):
                f"https://127.0.0.1:{p2}").returncode == 0
     assert cli("server", "add-device", "--db", second, "--serial", "SN1", "--template", "dm-bootstrap", "--vars",
                "profiles/vars/example.toml").returncode == 0
+    assert cli("server", "add-device", "--db", second, "--serial", "SN2", "--template", "dmacc-only", "--vars",
+               "profiles/vars/example.toml", "--activation-code-env", "C", env={"C": "act-2"}).returncode == 0
     procs = [_start(second, pki, p2), _start(first, pki, p1)]
     yield {"pki": pki, "direct": f"https://127.0.0.1:{p2}", "redirecting": f"https://127.0.0.1:{p1}", "db": second}
     for p in procs:
@@ -83,3 +85,14 @@ def test_redirect_is_followed(servers):
     info = json.loads(r.stdout)
     assert r.returncode == 0, r.stderr
     assert info["hops"] == [servers["redirecting"], servers["direct"]] and info["signed"]
+
+
+def test_basic_identity_and_a_wrong_code(servers):
+    pki = servers["pki"]
+    base = ["device", "sztp", "--url", servers["direct"], "--basic-env", "B", "--trust-anchor", str(pki / "ca.pem")]
+    r = cli(*base, "--json", env={"B": "SN2:act-2"})
+    info = json.loads(r.stdout)
+    assert r.returncode == 0 and info["serial"] == "SN2" and info["signed"], r.stderr  # voucher for SN2 checked
+    assert "act-2" not in r.stdout + r.stderr
+    r = cli(*base, env={"B": "SN2:wrong"})
+    assert r.returncode == 4 and "does not accept this device's credentials (401)" in r.stderr
