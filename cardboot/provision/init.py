@@ -452,6 +452,7 @@ class _Init:
         if skipped:
             raise LayoutConflictError([Difference(want.label, "content", f"undecodable from byte {skipped[0].offset}",
                                                   "entries to append after it")])
+        have = self._without_clashes(want, entries, missing)
         merged = b"".join(have + missing)
         if len(merged) > len(current):
             raise LayoutConflictError([Difference(want.label, "free space", f"{len(current)} bytes",
@@ -460,6 +461,29 @@ class _Init:
             self.result.notes.append(f"{want.label}: {len(have)} entr{'y' if len(have) == 1 else 'ies'} of the "
                                      "card kept, the layout's appended")
         return merged + b"\xff" * (len(current) - len(merged))
+
+    def _without_clashes(self, want: WantedFile, entries: list[tuple[int, bytes]], missing: list[bytes]) -> list[bytes]:
+        """The card's entries to keep. A DODF entry for the same file as one the layout adds, but saying
+        something else (label, flags, authId), is a conflict — two entries for one EF would leave the
+        lookup to their order — unless ``recreate``, which replaces it."""
+        have = [raw for _, raw in entries]
+        if want.role != "dodf":
+            return have
+        from ..pkcs15.dodf import read_dodf
+
+        wanted_paths = {o.path.path for o in read_dodf(b"".join(missing))[0] if o.path is not None}
+        clashes = []
+        for offset, raw in entries:
+            objs, _ = read_dodf(raw)
+            if objs and objs[0].path is not None and objs[0].path.path in wanted_paths:
+                clashes.append((offset, raw, objs[0]))
+        if clashes and not self.recreate:
+            raise LayoutConflictError([Difference(want.label, f"the entry at byte {off} for {obj.path}",
+                                                  f"{obj.title!r} ({'private' if obj.needs_pin else 'public'})",
+                                                  "the layout's entry for that file") for off, _raw, obj in clashes])
+        for _off, raw, obj in clashes:
+            self.result.recreated.append(Difference(want.label, f"entry for {obj.path}", obj.title, "replaced"))
+        return [raw for off, raw in entries if all(off != c[0] for c in clashes)]
 
     def _check_memory(self) -> None:
         """Where the card says how much memory is left (a DF's FCP A5/83), refuse a layout whose new files

@@ -235,3 +235,21 @@ def test_deactivated_file_is_activated_and_filled():
     result = init_card(session(vcard)[0], load_layout("uicc"), ADM)
     assert [s.action for s in result.steps] == ["activate", "update"]
     assert odf.lifecycle == 0x05 and bytes(odf.data) == efs(vsim.load_card("uicc"))[0x5031]
+
+
+def test_a_dodf_entry_for_the_same_file_that_says_something_else():
+    """The card lists EF 5300 as a private object; the layout as a public one: a conflict (two entries for one
+    EF would leave the bootstrap to their order), and --recreate replaces the card's entry."""
+    from cardboot.pkcs15.dodf import DataObject, encode_dodf, read_dodf
+    from cardboot.pkcs15.path import Pkcs15Path
+
+    vcard = vsim.load_card("blank-uicc")
+    _precreate(vcard, 0x5207, 128)
+    theirs = encode_dodf([DataObject("DM_Bootstrap", True, True, b"\x01", "OMA DM Bootstrap",
+                                     path=Pkcs15Path(b"\x53\x00"))])
+    vcard.mf.children[0x7F50].children[0x5207].data[:len(theirs)] = theirs
+    with pytest.raises(LayoutConflictError, match="entry at byte 0 for 5300"):
+        init_card(session(vcard)[0], load_layout("uicc"), ADM)
+    result = init_card(session(vcard)[0], load_layout("uicc"), ADM, recreate=True)
+    objs, _ = read_dodf(efs(vcard)[0x5207])
+    assert [o.needs_pin for o in objs] == [False] and any("replaced" in str(d) for d in result.recreated)
