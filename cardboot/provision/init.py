@@ -408,7 +408,10 @@ class _Init:
             return []
         self.card.select(path)
         current = _read_content(self.card, info)
-        wanted = self._merged(want, current)
+        try:
+            wanted = self._merged(want, current)
+        except LayoutConflictError as e:  # listed with every other difference before anything is sent
+            return e.differences
         if wanted is None or wanted == current:
             return []
         self.plan(Step("update", want.label, _what_changes(want, current, wanted)),
