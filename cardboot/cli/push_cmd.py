@@ -12,6 +12,7 @@ from ..provision.prepare import prepare_message
 from ..push import sec as secm
 from ..push.delivery import build_push, verify_push
 from ..push.pcap import pcap
+from ..push.wsp import CP_WBXML
 from .cardopts import secret_option
 from .commands import TOP_HELP
 
@@ -34,6 +35,8 @@ def add_parsers(sub) -> None:
     src = b.add_mutually_exclusive_group(required=True)
     src.add_argument("--message", help="a bootstrap message (WBXML or XML)")
     src.add_argument("--template", help="a bootstrap template; needs --vars")
+    src.add_argument("--cp", metavar="FILE", help="a Client Provisioning document (WBXML or XML) instead: pushed as "
+                                                  "application/vnd.wap.connectivity-wbxml (OMA ProvBoot)")
     b.add_argument("--vars")
     _secret_args(b)
     b.add_argument("--sec", default=None, help="NETWPIN (with --imsi), USERPIN, USERNETWPIN (both) or USERPINMAC "
@@ -52,13 +55,28 @@ def add_parsers(sub) -> None:
     v.set_defaults(func=run_verify)
 
 
+def _cp_body(path: str) -> bytes:
+    """A CP document as the WBXML a push carries (XML is encoded; WBXML is checked and sent as it is)."""
+    from ..cp import document, wbxml as cpwbxml
+
+    data = read_bounded(path, what="CP document", limit=MAX_SMS_FILE)
+    if cpwbxml.looks_like_cp(data):
+        cpwbxml.decode(data, path)
+        return data
+    return cpwbxml.encode(document.from_xml(data, path))
+
+
 def run_build(args) -> int:
     pin = secret_option(args, "pin")
     method = secm.choose_method(args.sec, args.imsi, pin)
-    message = prepare_message(message_file=args.message, template=args.template, variables=args.vars)
-    message.refuse_if_invalid("refusing to push an invalid message")
-    built = build_push(message.wbxml, method, imsi=args.imsi, pin=pin, imsi_ascii=args.imsi_ascii,
-                       destination=args.to)
+    if args.cp:
+        body = _cp_body(args.cp)
+        built = build_push(body, method, imsi=args.imsi, pin=pin, imsi_ascii=args.imsi_ascii, destination=args.to,
+                           content_type=CP_WBXML)
+    else:
+        message = prepare_message(message_file=args.message, template=args.template, variables=args.vars)
+        body = message.refuse_if_invalid("refusing to push an invalid message").wbxml
+        built = build_push(body, method, imsi=args.imsi, pin=pin, imsi_ascii=args.imsi_ascii, destination=args.to)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -72,14 +90,14 @@ def run_build(args) -> int:
     else:
         write_private(out / "push.pcap", pcap([built.pdu]), what="push capture")
         written.append(str(out / "push.pcap"))
-    info = {"status": "built", "sec": secm.METHODS[method], "mac": built.mac, "message_bytes": len(message.wbxml),
+    info = {"status": "built", "sec": secm.METHODS[method], "mac": built.mac, "message_bytes": len(body),
             "pdu_bytes": len(built.pdu), "sms": len(built.deliver), "files": written, "notes": built.notes}
     if built.mac_digits is not None:
         info["user_enters"] = f"the PIN, then {built.mac_digits}"
     if args.json:
         print(json.dumps(info, indent=2))
     else:
-        print(f"push built: {len(message.wbxml)}-byte message, {secm.METHODS[method]}, MAC {built.mac}, "
+        print(f"push built: {len(body)}-byte {'CP document' if args.cp else 'message'}, {secm.METHODS[method]}, MAC {built.mac}, "
               f"{len(built.pdu)}-byte WSP PDU in {len(built.deliver)} SMS -> {', '.join(written)}")
         if built.mac_digits is not None:
             print(f"the user enters the PIN followed by {built.mac_digits}")

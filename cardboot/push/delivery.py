@@ -94,5 +94,9 @@ def verify_push(tpdus: list[tuple[str, bytes]], *, imsi: str | None = None, pin:
     if kind == "dm":
         loaded = load_message_bytes(push.body, "pushed message")
         findings = validate_message(loaded.message, encoded=push.body)
+    else:  # a CP document must decode; whether it maps to the DM tree is `message convert --from cp`'s to say
+        from ..cp.wbxml import decode as decode_cp
+
+        decode_cp(push.body, "pushed CP document")
     return VerifiedPush(push, joined.segments, joined.duplicates, secm.METHODS[push.sec], findings,
                         len(push.body), kind)

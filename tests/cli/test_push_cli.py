@@ -54,3 +54,11 @@ def test_bad_inputs(tmp_path):
     bad.write_text("zz\n")
     r = cli("push", "verify", str(bad), "--imsi", IMSI)
     assert r.returncode == 2 and "bad.hex:1: not a hex TPDU" in r.stderr
+
+
+def test_cp_document_pushed_and_verified(tmp_path):
+    r = cli("push", "build", "--cp", "tests/data/cp/w7-napdef-proxy.xml", "--sec", "USERPINMAC", "--pin-env", "UP",
+            "--out", str(tmp_path), env={"UP": "13579"})
+    assert r.returncode == 0 and "CP document" in r.stdout and "13579" not in r.stdout
+    r = cli("push", "verify", str(tmp_path / "deliver.hex"), "--pin-env", "UP", env={"UP": "13579"})
+    assert r.returncode == 0 and "application/vnd.wap.connectivity-wbxml" in r.stdout

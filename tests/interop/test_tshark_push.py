@@ -39,3 +39,20 @@ def test_tshark_decodes_the_push(tmp_path, method):
     assert public_id == "0x00001201"  # -//SYNCML//DTD SyncML 1.2//EN
     verbose = subprocess.run(["tshark", "-r", str(path), "-V"], capture_output=True, text=True, timeout=60).stdout
     assert f"SEC: {sec.METHODS[method]} (0x0{method})" in verbose and f"MAC: {built.mac}" in verbose
+
+
+def test_tshark_decodes_a_cp_push(tmp_path):
+    from cardboot.cp.document import from_xml
+    from cardboot.cp.wbxml import encode as encode_cp
+    from cardboot.push.wsp import CP_WBXML
+
+    body = encode_cp(from_xml(open("tests/data/cp/w7-napdef-proxy.xml", "rb").read()))
+    built = build_push(body, sec.NETWPIN, imsi="001010123456789", content_type=CP_WBXML)
+    path = tmp_path / "cp.pcap"
+    path.write_bytes(pcap([built.pdu]))
+    ctype, public_id = _fields(path, "wsp.header.content_type", "wbxml.public_id.known")
+    assert ctype == "application/vnd.wap.connectivity-wbxml" and public_id == "0x0000000b"
+    verbose = subprocess.run(["tshark", "-r", str(path), "-V"], capture_output=True, text=True, timeout=60).stdout
+    # Wireshark's provisioning tables read our attribute page 1 tokens as the standard names them
+    assert "type='APPLICATION'" in verbose and "name='PROVIDER-ID'" in verbose and "'com.example.dm'" in verbose
+    assert "type='NAPDEF'" in verbose

@@ -114,3 +114,17 @@ def test_random_bytes_never_escape_typed_errors(data):
             fn(data)
         except DecodeError:
             pass
+
+
+def test_cp_push_has_kannels_layout():
+    """push-and-cp.md: Kannel's CP push is `01 06 <uintvar> 1F 2D B6 91 8s 92 <40 hex> 00` then the body."""
+    from cardboot.cp.document import from_xml
+    from cardboot.cp.wbxml import encode as encode_cp
+    from cardboot.push.wsp import CP_WBXML
+    from cardboot.secret import Secret
+
+    body = encode_cp(from_xml(open("tests/data/cp/w7-napdef-proxy.xml", "rb").read()))
+    built = build_push(body, sec.USERPIN, pin=Secret("1234"), content_type=CP_WBXML, tid=1)
+    assert built.pdu[:7] == bytes.fromhex("01 06 2F 1F 2D B6 91".replace(" ", "")) and built.pdu[7] == 0x81
+    assert built.pdu[8] == 0x92 and built.pdu[9:49] == built.mac.encode() and built.pdu[49] == 0x00
+    assert built.pdu[50:] == body
