@@ -108,41 +108,15 @@ def _read_input(path: str) -> bytes:
     return read_bounded(path, what="message", limit=MAX_MESSAGE_FILE)
 
 
-def _cp_document(path: str, data: bytes):
-    """A CP document from WBXML (public id 0x0B) or XML (root wap-provisioningdoc), else None."""
-    from ..cp import document, wbxml as cpwbxml
-
-    if cpwbxml.looks_like_cp(data):
-        return cpwbxml.decode(data, path)
-    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"<") and b"wap-provisioningdoc" in data[:4096]:
-        return document.from_xml(data, path)
-    return None
-
-
-def _mask_cp(doc):
-    from ..cp.document import CpDocument
-
-    secret = {"AUTHSECRET", "AAUTHSECRET", "PXAUTH-PW", "BASAUTH-PW", "PROXY-PW"}
-
-    def walk(c):
-        c.parms = [(n, "****" if n in secret and v is not None else v) for n, v in c.parms]
-        for child in c.children:
-            walk(child)
-
-    masked = CpDocument(doc.version, [__import__("copy").deepcopy(c) for c in doc.characteristics])
-    for c in masked.characteristics:
-        walk(c)
-    return masked
-
-
 def run_decode(args) -> int:
+    from ..cp.wbxml import load_cp
+
     data = _read_input(args.file)
-    cp = _cp_document(args.file, data)
+    cp = load_cp(data, args.file)
     if cp is not None:
         from ..cp.document import to_xml
 
-        sys.stdout.buffer.write(to_xml(cp if args.show_secrets else _mask_cp(cp)))
+        sys.stdout.buffer.write(to_xml(cp, args.show_secrets))
         return 0
     from ..bootstrap.io import load_message_bytes
 
@@ -185,7 +159,7 @@ def run_convert(args) -> int:
     data = _read_input(args.file)
     version = VERSIONS[args.wbxml_version]
     if args.from_format == "cp":
-        doc = _cp_document(args.file, data)
+        doc = cpwbxml.load_cp(data, args.file)
         if doc is None:
             raise MessageError(f"{args.file}: not a Client Provisioning document (WBXML public id 0x0B or XML "
                                "wap-provisioningdoc)")
@@ -216,8 +190,8 @@ def run_apply(args) -> int:
     import json
 
     from ..bootstrap.io import load_message_bytes
-    from ..device.apply import apply_message
-    from ..device.tree import dumps, load_tree, new_tree, render, to_json
+    from ..device.apply import apply_message, describe
+    from ..device.tree import dumps, load_tree, new_tree, to_json
 
     loaded = load_message_bytes(_read_input(args.file), args.file)
     tree = load_tree(args.tree) if args.tree else new_tree()
@@ -225,22 +199,8 @@ def run_apply(args) -> int:
     if args.out:
         write_private(args.out, dumps(applied.tree), what="management tree")
     if args.json:
-        body = to_json(applied.tree)
-        if not args.show_secrets:
-            from ..device.tree import SECRET_LEAVES, from_json
-
-            masked = from_json(body)
-            for _p, n in masked.walk():
-                if n.name in SECRET_LEAVES and not n.interior:
-                    n.value = "****"
-            body = to_json(masked)
-        print(json.dumps({"tree": body, "added": applied.added, "notes": applied.notes, "servers": applied.servers},
-                         indent=2))
+        print(json.dumps({"tree": to_json(applied.tree, args.show_secrets), "added": applied.added,
+                          "notes": applied.notes, "servers": applied.servers}, indent=2))
         return 0
-    print(render(applied.tree, args.show_secrets))
-    for note in applied.notes:
-        print(f"note: {note}")
-    for s in applied.servers:
-        print(f"next: {s['account']} server {s['server_id']} at {', '.join(s['addresses']) or '(no address)'}"
-              + (f" over {s['connection']}" if s["connection"] else ""))
+    print(describe(applied, args.show_secrets))
     return 0

@@ -133,15 +133,10 @@ def run_read(args) -> int:
     if stored.loaded is None:
         raise MessageError(f"the stored content is not a bootstrap message: {stored.error}")
     if args.apply:
-        from ..device.apply import apply_message
-        from ..device.tree import new_tree, render
+        from ..device.apply import apply_message, describe
+        from ..device.tree import new_tree
 
-        applied = apply_message(stored.loaded.message, new_tree())
-        print(render(applied.tree, args.show_secrets))
-        for note in applied.notes:
-            print(f"note: {note}")
-        for s in applied.servers:
-            print(f"next: {s['account']} server {s['server_id']} at {', '.join(s['addresses'])}")
+        print(describe(apply_message(stored.loaded.message, new_tree()), args.show_secrets))
         return 0
     if fmt == "wbxml":
         data = stored.data

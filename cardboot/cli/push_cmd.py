@@ -57,13 +57,15 @@ def add_parsers(sub) -> None:
 
 def _cp_body(path: str) -> bytes:
     """A CP document as the WBXML a push carries (XML is encoded; WBXML is checked and sent as it is)."""
-    from ..cp import document, wbxml as cpwbxml
+    from ..cp import wbxml as cpwbxml
+    from ..errors import MessageError
 
     data = read_bounded(path, what="CP document", limit=MAX_SMS_FILE)
-    if cpwbxml.looks_like_cp(data):
-        cpwbxml.decode(data, path)
-        return data
-    return cpwbxml.encode(document.from_xml(data, path))
+    doc = cpwbxml.load_cp(data, path)
+    if doc is None:
+        raise MessageError(f"{path}: not a Client Provisioning document (WBXML public id 0x0B or XML "
+                           "wap-provisioningdoc)")
+    return data if cpwbxml.looks_like_cp(data) else cpwbxml.encode(doc)
 
 
 def run_build(args) -> int:

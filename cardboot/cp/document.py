@@ -12,6 +12,7 @@ from ..errors import DecodeError
 FPI = "-//WAPFORUM//DTD PROV 1.0//EN"
 PUBLIC_ID = 0x0B  # WBXML public identifier of PROV 1.0 (WAP WINA)
 MAX_ITEMS = 5000
+SECRET_PARMS = frozenset({"AUTHSECRET", "AAUTHSECRET", "PXAUTH-PW", "BASAUTH-PW", "PROXY-PW"})
 
 
 class CpError(DecodeError):
@@ -84,7 +85,8 @@ def _local(tag) -> str:
     return tag.split("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def to_xml(doc: CpDocument) -> bytes:
+def to_xml(doc: CpDocument, show_secrets: bool = True) -> bytes:
+    """The document as XML; ``show_secrets`` False writes the value of a secret parameter as ****."""
     lines = ['<?xml version="1.0"?>',
              f'<!DOCTYPE wap-provisioningdoc PUBLIC "{FPI}" "http://www.wapforum.org/DTD/prov.dtd">',
              f"<wap-provisioningdoc version={quoteattr(doc.version)}>"]
@@ -93,6 +95,8 @@ def to_xml(doc: CpDocument) -> bytes:
         pad = "  " * depth
         lines.append(f"{pad}<characteristic type={quoteattr(c.type)}>")
         for name, value in c.parms:
+            if value is not None and not show_secrets and name in SECRET_PARMS:
+                value = "****"
             v = "" if value is None else f" value={quoteattr(value)}"
             lines.append(f"{pad}  <parm name={quoteattr(name)}{v}/>")
         for child in c.children:

@@ -13,7 +13,7 @@ xml2wbxml / wbxml2xml read and write the same documents (tests/interop/test_libw
 from __future__ import annotations
 
 from ..errors import DecodeError
-from .document import PUBLIC_ID, FPI, Characteristic, CpDocument, CpError
+from .document import PUBLIC_ID, FPI, Characteristic, CpDocument, CpError, from_xml
 
 SWITCH_PAGE, END, ENTITY, STR_I, LITERAL = 0x00, 0x01, 0x02, 0x03, 0x04
 STR_T, OPAQUE = 0x83, 0xC3
@@ -255,6 +255,15 @@ def _table_string(table: bytes, index: int, r: _Reader) -> str:
 def looks_like_cp(data: bytes) -> bool:
     """WBXML whose public identifier is PROV 1.0 (0x0B), as `message decode` tells a CP document."""
     return len(data) > 2 and data[0] in (0x01, 0x02, 0x03) and data[1] == PUBLIC_ID
+
+
+def load_cp(data: bytes, where: str = "CP document") -> CpDocument | None:
+    """A CP document from WBXML (public id 0x0B) or XML (root wap-provisioningdoc); None for anything else."""
+    if looks_like_cp(data):
+        return decode(data, where)
+    if data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and b"wap-provisioningdoc" in data[:4096]:
+        return from_xml(data, where)
+    return None
 
 
 # --- encoding ------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from ..bootstrap.syncml import Message
 from ..bootstrap.tnds import MgmtTree, TndsNode
-from .tree import Node, _parts
+from .tree import Node, _parts, render
 
 # DDF name -> (MO type, version, where it goes)
 KNOWN_DDF = {
@@ -217,3 +217,12 @@ def servers(tree: Node) -> list[dict]:
         found.append({"account": f"./DMAcc/{name}", "server_id": sid.value if sid else None,
                       "addresses": addrs, "connection": pref.value if pref else None})
     return found
+
+
+def describe(applied: Applied, show_secrets: bool = False) -> str:
+    """The tree, the notes and the servers to contact next, as text for people (what every face shows)."""
+    lines = [render(applied.tree, show_secrets)] + [f"note: {n}" for n in applied.notes]
+    for s in applied.servers:
+        lines.append(f"next: {s['account']} server {s['server_id']} at {', '.join(s['addresses']) or '(no address)'}"
+                     + (f" over {s['connection']}" if s["connection"] else ""))
+    return "\n".join(lines)

@@ -64,13 +64,16 @@ def new_tree() -> Node:
     return root
 
 
-def to_json(root: Node) -> dict:
+def to_json(root: Node, show_secrets: bool = True) -> dict:
+    """The tree as JSON; ``show_secrets`` False writes the value of a secret leaf as ****."""
     out: dict = {"format": root.format}
     for key in ("value", "acl", "ddf", "mime"):
         if getattr(root, key) is not None:
             out[key] = getattr(root, key)
+    if not show_secrets and not root.interior and root.name in SECRET_LEAVES:
+        out["value"] = "****"
     if root.children:
-        out["children"] = {name: to_json(c) for name, c in root.children.items()}
+        out["children"] = {name: to_json(c, show_secrets) for name, c in root.children.items()}
     return out
 
 

@@ -119,13 +119,10 @@ class ContentTabs(Vertical):
 
 
 def _applied_view(message, reveal: bool) -> str:
-    from ..device.apply import apply_message
-    from ..device.tree import new_tree, render
+    from ..device.apply import apply_message, describe
+    from ..device.tree import new_tree
 
-    applied = apply_message(message, new_tree())
-    lines = [render(applied.tree, reveal)] + [f"note: {n}" for n in applied.notes]
-    lines += [f"next: {s['account']} server {s['server_id']} at {', '.join(s['addresses'])}" for s in applied.servers]
-    return "\n".join(lines)
+    return describe(apply_message(message, new_tree()), reveal)
 
 
 class ApduLog(RichLog):
