@@ -123,7 +123,7 @@ def run_discover(args) -> int:
 
 
 def run_fetch(args) -> int:
-    from ..device.fetch import FetchError, NoBootstrapError, fetch
+    from ..device.fetch import fetch_first
 
     from .cardopts import secret_option
 
@@ -136,17 +136,7 @@ def run_fetch(args) -> int:
         from ..device.discover import discover
 
         urls = [r.url for r in discover(args.discover, args.nameserver)]
-    got, tried = None, []
-    for url in urls:
-        try:
-            got = fetch(url, ca=args.ca, cert=args.cert, key=args.key, basic=basic)
-            break
-        except (FetchError, NoBootstrapError) as e:
-            tried.append(str(e))
-            if len(urls) == 1:
-                raise
-    if got is None:
-        raise FetchError("no bootstrap server answered with a bootstrap: " + "; ".join(tried))
+    got, tried = fetch_first(urls, ca=args.ca, cert=args.cert, key=args.key, basic=basic)
     if args.out:
         write_private(args.out, got.data, what="bootstrap message")
     info = {"status": "fetched" if not got.findings else "invalid", "url": got.url, "bytes": len(got.data),

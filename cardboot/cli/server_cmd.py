@@ -185,47 +185,35 @@ def run_push(args) -> int:
 
     from ..outfile import write_private
     from ..push import sec as secm
-    from ..push.delivery import build_push
-    from ..push.smsc import Sms, send_by_command, send_by_url
+    from ..server.push import build_device_push, send_device_push
     from ..server.store import DeviceStore
     from .cardopts import secret_option
 
     store = DeviceStore(args.db)
-    device = store.get(args.serial)
-    if device is None or not device.message:
-        raise UsageError(f"no device {args.serial} with a bootstrap message in the store")
-    pin = secret_option(args, "pin")
-    method = secm.choose_method(args.sec, args.imsi, pin)
-    built = build_push(device.message, method, imsi=args.imsi, pin=pin, imsi_ascii=args.imsi_ascii,
-                       destination=args.to)
-    messages = [Sms(args.to, n, len(built.submit), ud, tpdu)
-                for n, (ud, tpdu) in enumerate(zip(built.user_data, built.submit), 1)]
+    push = build_device_push(store, args.serial, args.to, sec=args.sec, imsi=args.imsi,
+                             pin=secret_option(args, "pin"), imsi_ascii=args.imsi_ascii)
+    built, messages = push.built, push.messages
     if args.out:
         Path(args.out).mkdir(parents=True, exist_ok=True)
         write_private(Path(args.out) / "submit.hex", "".join(m.tpdu.hex().upper() + "\n" for m in messages),
                       what="SMS TPDUs")
         how = f"written to {Path(args.out) / 'submit.hex'}"
-    elif args.smsc_command:
-        send_by_command(args.smsc_command, messages)
-        how = f"handed to {args.smsc_command.split()[0]}"
     else:
-        template = os.environ.get(args.smsc_url_env)
-        if not template:
-            raise UsageError(f"environment variable {args.smsc_url_env} is not set")
-        send_by_url(template, messages)
-        how = "accepted by the SMSC"
-    if not args.out:
-        store.add_report(args.serial, "push-sent", None, {"sms": len(messages), "sec": secm.METHODS[method],
-                                                           "to": args.to})
+        template = None
+        if args.smsc_url_env:
+            template = os.environ.get(args.smsc_url_env)
+            if not template:
+                raise UsageError(f"environment variable {args.smsc_url_env} is not set")
+        how = send_device_push(store, push, url_template=template, command=args.smsc_command)
     info = {"status": "pushed" if not args.out else "built", "serial": args.serial, "sms": len(messages),
-            "sec": secm.METHODS[method], "mac": built.mac}
+            "sec": secm.METHODS[push.method], "mac": built.mac}
     if built.mac_digits is not None:
         info["user_enters"] = f"the PIN, then {built.mac_digits}"
     if args.json:
         print(json.dumps(info, indent=2))
     else:
-        print(f"{args.serial}: {len(device.message)}-byte bootstrap in {len(messages)} SMS to {args.to}, "
-              f"{secm.METHODS[method]}, {how}")
+        print(f"{args.serial}: {push.message_bytes}-byte bootstrap in {len(messages)} SMS to {args.to}, "
+              f"{secm.METHODS[push.method]}, {how}")
         if built.mac_digits is not None:
             print(f"the user enters the PIN followed by {built.mac_digits}")
     return 0

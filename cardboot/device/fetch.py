@@ -74,6 +74,20 @@ def fetch(url: str, *, ca: str | None = None, cert: str | None = None, key: str 
     return Fetched(url, status, ctype, body, loaded, findings)
 
 
+def fetch_first(urls: list[str], **options) -> tuple[Fetched, list[str]]:
+    """The first of ``urls`` (discovery order) that answers with a bootstrap, and why each before it did not.
+    A single URL's failure is raised as it is."""
+    tried: list[str] = []
+    for url in urls:
+        try:
+            return fetch(url, **options), tried
+        except (FetchError, NoBootstrapError) as e:
+            if len(urls) == 1:
+                raise
+            tried.append(str(e))
+    raise FetchError("no bootstrap server answered with a bootstrap: " + "; ".join(tried))
+
+
 def https_request(method: str, url: str, ctx: ssl.SSLContext, headers: dict, body: bytes | None = None, *,
                   limit: int, timeout: float = 15.0) -> tuple[int, str, str, bytes]:
     """(status, reason, content type, body) of one HTTPS exchange; the body bounded by ``limit`` (longer:
