@@ -175,7 +175,10 @@ class _Init:
         self.result = InitResult(layout.source, self.steps, dry_run=dry_run)
         self.base: FilePath = layout.df.path
         self._arr_plan: dict[bytes, bytes] = {}  # rules record -> 8B reference planned for it
-        self._arr_taken: set[int] = set()  # empty EF.ARR records already planned for
+        self._arr_taken: set[tuple[FilePath, int]] = set()  # empty EF.ARR records already planned for
+        self._arr_files: dict[FilePath, tuple[FileInfo | None, list[bytes]]] = {}  # EF.ARRs read once
+        self.df_info: FileInfo | None = None
+        self.mf_info: FileInfo | None = None
         self.df_created = False
         self.creating: list[WantedFile] = []  # EFs to create, for the memory check before any change
 
@@ -234,10 +237,9 @@ class _Init:
         candidates = [self.base + (arr_fid,)] if self.base != (MF,) else []
         candidates.append((MF, arr_fid))
         for arr_path in candidates:
-            info = _select(self.card, arr_path)
-            if info is None or info.structure != "linear":
+            info, records = self._arr_file(arr_path)
+            if info is None:
                 continue
-            records = [self.card.read_record(n) for n in range(1, (info.record_count or 0) + 1)]
             for n, raw in enumerate(records, 1):
                 if set(raw) == {0xFF}:
                     continue
@@ -250,9 +252,9 @@ class _Init:
                     self._arr_plan[record] = ref
                     return ref
             free = next((n for n, raw in enumerate(records, 1) if set(raw) == {0xFF}
-                         and n not in self._arr_taken), None)
+                         and (arr_path, n) not in self._arr_taken), None)
             if free is not None and len(record) <= (info.record_size or 0):
-                self._arr_taken.add(free)
+                self._arr_taken.add((arr_path, free))
                 padded = record + b"\xff" * ((info.record_size or 0) - len(record))
                 ref = tlv.encode(0x8B, arr_fid.to_bytes(2, "big") + bytes([free]))
                 self._arr_plan[record] = ref
@@ -261,6 +263,17 @@ class _Init:
                           lambda p=arr_path, n=free, d=padded: self._write_record(p, n, d))
                 return ref
         return None
+
+    def _arr_file(self, path: FilePath) -> tuple[FileInfo | None, list[bytes]]:
+        """An EF.ARR's FCP and records, read once per run (None: no linear EF there)."""
+        if path not in self._arr_files:
+            info = _select(self.card, path)
+            if info is None or info.structure != "linear":
+                self._arr_files[path] = (None, [])
+            else:
+                count = info.record_count or 0
+                self._arr_files[path] = (info, [self.card.read_record(n) for n in range(1, count + 1)])
+        return self._arr_files[path]
 
     # --- steps ---------------------------------------------------------------------------------------
     def _write_record(self, path: FilePath, n: int, data: bytes) -> None:
@@ -373,8 +386,7 @@ class _Init:
         path = self.base + (want.fid,)
         info = None
         if df_there:
-            self.reenter_df()
-            info = _select(self.card, path)
+            info = _select(self.card, path)  # 7FFF/... reaches into the application wherever the card stands
         if info is None:
             if not self.uicc:
                 self.result.missing.append(f"{want.label} ({want.kind}, {want.size} bytes; a SIM has no CREATE FILE)")
@@ -491,7 +503,7 @@ class _Init:
     def _check_memory(self) -> None:
         """Where the card says how much memory is left (a DF's FCP A5/83), refuse a layout whose new files
         would not fit before anything is created."""
-        info = getattr(self, "df_info", None) or getattr(self, "mf_info", None)
+        info = self.df_info or self.mf_info
         free = info.free_memory if info is not None else None
         need = sum(w.size or 0 for w in self.creating)
         if free is not None and need > free:
