@@ -81,6 +81,9 @@ for _page in (1, 0):
     for _tok, _val in ATTR_VALUES[_page].items():
         if len(_val) > 1:  # "," and word pieces only decode; whole values are what the encoder looks up
             _VALUE_TOKEN[_val] = (_page, _tok)
+# the same, per page: what a token is called on the page the encoder stands on (no switch needed)
+_START_ON_PAGE = {page: {key: tok for tok, key in starts.items()} for page, starts in ATTR_STARTS.items()}
+_VALUE_ON_PAGE = {page: {val: tok for tok, val in values.items()} for page, values in ATTR_VALUES.items()}
 
 
 # --- decoding ------------------------------------------------------------------------------------------
@@ -288,7 +291,7 @@ def encode(doc: CpDocument, version: int = 0x03) -> bytes:
 
     def start(key: tuple[str, str | None]) -> None:
         """The attribute start token, on the current attribute page when it has one (no switch)."""
-        here = next((t for t, k in ATTR_STARTS[page[0]].items() if k == key), None)
+        here = _START_ON_PAGE[page[0]].get(key)
         if here is None:
             p, here = _START_TOKEN[key]
             to_page(p)
@@ -302,7 +305,7 @@ def encode(doc: CpDocument, version: int = 0x03) -> bytes:
         start((name, None))
         if value is None:
             return
-        here = next((t for t, v in ATTR_VALUES[page[0]].items() if v == value), None)
+        here = _VALUE_ON_PAGE[page[0]].get(value)
         if here is not None:  # a well-known value on the current attribute page
             out.append(here)
         elif value in _VALUE_TOKEN:
