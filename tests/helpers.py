@@ -61,6 +61,32 @@ def reader_index(env, reader: str) -> str:
 
 
 # --- the bootstrap server ----------------------------------------------------------------------------------
+def start_server(db: str, pki, port: int, *extra: str, capture: bool = False) -> subprocess.Popen:
+    """``cardboot server run`` on loopback with the test PKI's server certificate and client CA (plus
+    ``extra`` options), returned once it answers /.well-known/host-meta; ``capture`` keeps its output for
+    the test to read (it must then communicate() with it)."""
+    import ssl
+    import time
+    import urllib.request
+
+    out = subprocess.PIPE if capture else subprocess.DEVNULL
+    proc = subprocess.Popen([sys.executable, "-m", "cardboot.cli.main", "server", "run", "--db", db,
+                             "--cert", str(pki / "server.pem"), "--key", str(pki / "server-key.pem"),
+                             "--client-ca", str(pki / "ca.pem"), "--port", str(port), *extra],
+                            stdout=out, stderr=out)
+    ctx = ssl.create_default_context(cafile=str(pki / "ca.pem"))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"https://127.0.0.1:{port}/.well-known/host-meta", context=ctx, timeout=1)
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.terminate()
+    proc.communicate(timeout=30)
+    raise RuntimeError(f"server run on port {port} did not answer within 30 s")
+
+
 RPC = "/restconf/operations/ietf-sztp-bootstrap-server:"
 JSON = "application/yang-data+json"
 XML = "application/yang-data+xml"

@@ -4,17 +4,13 @@ for this device", the body decoded and validated; and through `device fetch --di
 
 from __future__ import annotations
 
-import ssl
-import subprocess
-import sys
-import time
 
 import pytest
 
 from cardboot.device.fetch import FetchError, NoBootstrapError, fetch
 from cardboot.errors import SecurityError
 from cardboot.secret import Secret
-from tests.helpers import cli, free_port
+from tests.helpers import cli, free_port, start_server
 from tests.server.test_server_e2e import MESSAGE
 
 
@@ -31,20 +27,8 @@ def server(tmp_path_factory):
     assert cli("server", "add-device", "--db", db, "--serial", "SN9", "--redirect",
                "https://other.example.com").returncode == 0
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "cardboot.cli.main", "server", "run", "--db", db,
-                             "--cert", str(pki / "server.pem"), "--key", str(pki / "server-key.pem"),
-                             "--client-ca", str(pki / "ca.pem"), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = start_server(db, pki, port)
     url = f"https://127.0.0.1:{port}/OMA/DM/Bootstrap.xml"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            ctx = ssl.create_default_context(cafile=str(pki / "ca.pem"))
-            import urllib.request
-            urllib.request.urlopen(f"https://127.0.0.1:{port}/.well-known/host-meta", context=ctx, timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
     yield {"url": url, "pki": pki}
     proc.terminate()
     proc.wait(30)

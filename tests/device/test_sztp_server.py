@@ -5,36 +5,17 @@ one, progress reported only to a trusted server, and a redirect followed to the 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from tests.helpers import cli, free_port
+from tests.helpers import cli, free_port, start_server
 
 
-def _start(db, pki, port, owner=True):
-    extra = ["--owner-cert", str(pki / "owner.pem"), "--owner-key", str(pki / "owner-key.pem"),
-             "--voucher-signer-cert", str(pki / "voucher-signer.pem"),
-             "--voucher-signer-key", str(pki / "voucher-signer-key.pem")] if owner else []
-    proc = subprocess.Popen([sys.executable, "-m", "cardboot.cli.main", "server", "run", "--db", db, "--cert",
-                             str(pki / "server.pem"), "--key", str(pki / "server-key.pem"), "--client-ca",
-                             str(pki / "ca.pem"), "--port", str(port), *extra],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import ssl
-
-    ctx = ssl.create_default_context(cafile=str(pki / "ca.pem"))
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"https://127.0.0.1:{port}/.well-known/host-meta", context=ctx, timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.terminate()
-    raise RuntimeError("server did not start")
+def _start(db, pki, port):
+    """server run signing conveyed information as the owner, vouchers by the test PKI's voucher signer."""
+    return start_server(db, pki, port, "--owner-cert", str(pki / "owner.pem"), "--owner-key",
+                        str(pki / "owner-key.pem"), "--voucher-signer-cert", str(pki / "voucher-signer.pem"),
+                        "--voucher-signer-key", str(pki / "voucher-signer-key.pem"))
 
 
 @pytest.fixture(scope="module")

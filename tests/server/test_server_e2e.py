@@ -7,15 +7,13 @@ import os
 import shutil
 import ssl
 import subprocess
-import sys
-import time
 
 import httpx
 import pytest
 
 from cardboot.bootstrap.builder import build_message, encode_message
 from cardboot.bootstrap.template import load_bootstrap
-from tests.helpers import JSON, RPC, XML, cli, free_port
+from tests.helpers import JSON, RPC, XML, cli, free_port, start_server
 
 MESSAGE = encode_message(build_message(load_bootstrap("dm-bootstrap", "profiles/vars/example.toml"), "tnds-wbxml"))
 
@@ -40,22 +38,10 @@ def server(request, tmp_path_factory):
         out = cli("server", "add-device", "--db", db, *args, env=env)
         assert out.returncode == 0, out.stderr
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "cardboot.cli.main", "server", "run", "--db", db,
-                             "--cert", str(pki / "server.pem"), "--key", str(pki / "server-key.pem"),
-                             "--client-ca", str(pki / "ca.pem"), "--owner-cert", str(pki / "owner.pem"),
-                             "--owner-key", str(pki / "owner-key.pem"),
-                             "--voucher-signer-cert", str(pki / "voucher-signer.pem"),
-                             "--voucher-signer-key", str(pki / "voucher-signer-key.pem"), "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = start_server(db, pki, port, "--owner-cert", str(pki / "owner.pem"), "--owner-key",
+                        str(pki / "owner-key.pem"), "--voucher-signer-cert", str(pki / "voucher-signer.pem"),
+                        "--voucher-signer-key", str(pki / "voucher-signer-key.pem"), capture=True)
     base = f"https://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(base + "/.well-known/host-meta", verify=ssl.create_default_context(cafile=str(pki / "ca.pem")),
-                      timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.1)
     yield {"base": base, "pki": pki, "db": db}
     proc.terminate()
     out, err = proc.communicate(timeout=30)
