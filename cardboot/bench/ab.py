@@ -1,7 +1,7 @@
 """ApacheBench (``ab``, Debian package apache2-utils) as a subprocess: the one packaged C load generator that
-presents a TLS client certificate (``-E``). It speaks HTTP/1.0, so against a server that does not keep
-HTTP/1.0 connections alive (uvicorn's h11) every request is a new TLS handshake with the certificate —
-what a device does when it bootstraps."""
+presents a TLS client certificate (``-E``). It speaks HTTP/1.0: with ``-k`` it asks for keep-alive (a run
+where the server did not keep the connections is refused, not reported), without it every request is a
+new TLS handshake with the certificate — what a device does when it bootstraps."""
 
 from __future__ import annotations
 
@@ -56,4 +56,6 @@ def run_ab(url: str, *, client_pem: Path, connections: int, seconds: float, keep
     run = parse_ab(proc.stdout)
     if run.failed or run.non_2xx:
         raise AbError(f"{url}: {run.failed} failed, {run.non_2xx} answers not 2xx")
+    if keep_alive and run.keep_alive < 0.99 * run.requests:
+        raise AbError(f"{url}: only {run.keep_alive} of {run.requests} requests kept alive")
     return run

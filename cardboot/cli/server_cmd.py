@@ -32,6 +32,9 @@ def add_parser(sub) -> None:
                    help="open connections one client address may hold (default 32; the next gets 503)")
     r.add_argument("--header-timeout", type=float, default=None, metavar="S",
                    help="seconds a connection has to deliver complete request headers (default 5)")
+    r.add_argument("--cache-seconds", type=float, default=None, metavar="S",
+                   help="how long a worker answers from a device record it read (default 1; a change made "
+                   "with add-device/remove-device reaches every worker within it; 0: ask the store each time)")
     r.add_argument("--workers", type=int, default=1, metavar="N",
                    help="server processes sharing the port and the store (SQLite in WAL mode on one box, "
                    "PostgreSQL across hosts); SIGHUP restarts them gracefully")
@@ -99,7 +102,7 @@ def run_server(args) -> int:
         raise UsageError("--workers must be at least 1")
     settings = ServerSettings(args.db, args.owner_cert, args.owner_key, args.voucher_signer_cert,
                               args.voucher_signer_key, args.pinned_ca or args.client_ca,
-                              args.max_connections_per_client, args.header_timeout)
+                              args.max_connections_per_client, args.header_timeout, args.cache_seconds)
     app = build_app(settings)  # in this process too: bad files and stores are reported before serving
     if args.workers > 1:
         os.environ[SETTINGS_ENV] = json.dumps(settings.__dict__)  # paths and bounds only, no key material

@@ -11,7 +11,9 @@ Device identity (RFC 8572 / RESTCONF username): the TLS client certificate's sub
 HTTP Basic (serial + activation code, checked against a salted scrypt hash); when both are given they
 must agree. Failures are 401 access-denied; no secret is ever logged. What a client can make the server do
 is bounded as ``guard.py`` says (429 with Retry-After for repeated failures, scrypt in its own pool, the
-same cost and answer for unknown serials). Only registered devices may report progress.
+same cost and answer for unknown serials). Only registered devices may report progress. What a process
+remembers between requests (device records for ``cache_seconds``, proven Basic credentials, answers) is
+``cache.py``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
@@ -27,6 +28,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from . import cms
+from .cache import DEFAULT_TTL, MISSING, BootstrapAnswers, DeviceCache, ProvenCredentials, record_version
 from .conveyed import conveyed_information, onboarding_json, onboarding_xml, redirect_json, voucher
 from .restconf import YANG_JSON, RestconfError, media_type, negotiate
 from .guard import SCRYPT_QUEUE, SCRYPT_WORKERS, FailureLimiter
@@ -61,7 +63,7 @@ class BootstrapServer:
     def __init__(self, store: DeviceStore, *, owner: tuple[bytes, bytes] | None = None,
                  voucher_signer: tuple[bytes, bytes] | None = None, pinned_ca: bytes | None = None,
                  peer_cert=None, max_body: int = MAX_BODY, connection_state=None,
-                 limiter: FailureLimiter | None = None):
+                 limiter: FailureLimiter | None = None, cache_seconds: float = DEFAULT_TTL):
         self.store = store
         self.owner = owner
         self.voucher_signer = voucher_signer
@@ -75,6 +77,9 @@ class BootstrapServer:
         self.limiter = limiter or FailureLimiter()
         self._scrypt_pool = ThreadPoolExecutor(SCRYPT_WORKERS, thread_name_prefix="scrypt")
         self._scrypt_waiting = 0
+        self.devices = DeviceCache(cache_seconds)
+        self.credentials = ProvenCredentials()
+        self.answers = BootstrapAnswers()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
@@ -118,13 +123,41 @@ class BootstrapServer:
             if not msg.get("more_body"):
                 return b"".join(chunks)
 
-    def _check_basic(self, user: str, code: str) -> bool:
-        """scrypt against the device's hash, or a dummy one: the same cost whether the serial exists."""
+    async def _device(self, serial: str):
+        """The device's record, from this process's memory when read less than ``cache_seconds`` ago."""
+        device = self.devices.lookup(serial)
+        if device is MISSING:
+            device = await self.devices.reads.run(serial, lambda: asyncio.to_thread(self.store.get, serial))
+            self.devices.remember(serial, device)
+        return device
+
+    def _check_basic(self, user: str, code: str) -> str | None:
+        """scrypt against the device's hash, or a dummy one: the same cost whether the serial exists. The
+        hash the code matched, or None."""
         device = self.store.get(user)
-        return check_code(code, device.code_hash if device is not None else None)
+        stored = device.code_hash if device is not None else None
+        return stored if check_code(code, stored) else None
+
+    async def _scrypt(self, user: str, code: str) -> str | None:
+        if self._scrypt_waiting >= SCRYPT_QUEUE:
+            raise RestconfError(503, "transport", "resource-denied", "busy; try again", retry_after=1)
+        self._scrypt_waiting += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._scrypt_pool, self._check_basic, user, code)
+        finally:
+            self._scrypt_waiting -= 1
+
+    def _cert_serial(self, scope, memo: dict | None) -> str | None:
+        if memo is not None and "cert" in memo:
+            return memo["cert"]  # the connection's certificate was read at its first request
+        serial = cert_serial(self.peer_cert(scope))
+        if memo is not None:
+            memo["cert"] = serial
+        return serial
 
     async def _identify(self, scope, headers) -> str:
-        by_cert = cert_serial(self.peer_cert(scope))
+        memo = self.connection_state(scope)
+        by_cert = self._cert_serial(scope, memo)
         user = None
         auth = headers.get("authorization", "")
         if auth[:6].lower() == "basic ":
@@ -132,25 +165,21 @@ class BootstrapServer:
                 user, _, code = base64.b64decode(auth[6:].strip(), validate=True).decode("utf-8").partition(":")
             except (binascii.Error, UnicodeDecodeError, ValueError):
                 raise RestconfError(401, "protocol", "access-denied", "malformed Basic credentials") from None
-            memo = self.connection_state(scope)
-            token = hashlib.sha256(auth.encode("latin-1", "replace")).digest()
+            token = self.credentials.token(auth)
             if memo is None or memo.get("basic") != token:
                 address = (scope.get("client") or ("", 0))[0]
                 wait = self.limiter.retry_after(user, address)
                 if wait is not None:
                     raise RestconfError(429, "protocol", "access-denied", "too many failed attempts; try later",
                                         retry_after=wait)
-                if self._scrypt_waiting >= SCRYPT_QUEUE:
-                    raise RestconfError(503, "transport", "resource-denied", "busy; try again", retry_after=1)
-                self._scrypt_waiting += 1
-                try:
-                    ok = await asyncio.get_running_loop().run_in_executor(self._scrypt_pool, self._check_basic,
-                                                                          user, code)
-                finally:
-                    self._scrypt_waiting -= 1
-                if not ok:
-                    self.limiter.failed(user, address)
-                    raise RestconfError(401, "protocol", "access-denied", "unknown device or wrong activation code")
+                device = await self._device(user)
+                if not self.credentials.holds(token, device.code_hash if device is not None else None):
+                    matched = await self.credentials.check_once(token, lambda: self._scrypt(user, code))
+                    if matched is None:
+                        self.limiter.failed(user, address)
+                        raise RestconfError(401, "protocol", "access-denied",
+                                            "unknown device or wrong activation code")
+                    self.credentials.proven(token, matched)
                 if memo is not None:
                     memo["basic"] = token
         if by_cert and user and by_cert != user:
@@ -171,7 +200,7 @@ class BootstrapServer:
                 raise RestconfError(405, "protocol", "operation-not-supported", "use GET")
             serial = await self._identify(scope, headers)
             wanted = path.rsplit("/", 1)[1] if path.startswith("/OMA/DM/Bootstrap/") else serial
-            device = await asyncio.to_thread(self.store.get, serial)
+            device = await self._device(serial)
             if wanted != serial or device is None or not device.message:
                 raise RestconfError(404, "application", "data-missing", "no bootstrap message for this device")
             return 200, device.message, WBXML_TYPE, []
@@ -192,7 +221,7 @@ class BootstrapServer:
             serial = await self._identify(scope, headers)
             if rpc == "report-progress":
                 report = parse_progress_report(body, ctype)
-                if await asyncio.to_thread(self.store.get, serial) is None:
+                if await self._device(serial) is None:
                     # a CA-issued certificate of a device nobody registered: nothing to report against
                     raise RestconfError(404, "application", "data-missing", "no bootstrapping data for this device")
                 await asyncio.to_thread(self.store.add_report, serial, report.progress_type, report.message,
@@ -200,14 +229,19 @@ class BootstrapServer:
                                          "trust-anchor-certs": len(report.trust_anchor_certs)})
                 return 204, b"", answer, []
             request = parse_bootstrap_request(body, ctype)
-            out = await asyncio.to_thread(self._bootstrap, serial, request, answer)
+            device = await self._device(serial)
+            if device is None:
+                raise RestconfError(404, "application", "data-missing", "no bootstrapping data for this device")
+            key, version = (serial, answer, request.signed_data_preferred), record_version(device)
+            out = self.answers.lookup(key, version)
+            if out is None:
+                out = await asyncio.to_thread(self._bootstrap, device, request, answer)
+                self.answers.remember(key, version, out)
             return 200, out, answer, []
         raise RestconfError(404, "protocol", "invalid-value", "no such resource")
 
-    def _bootstrap(self, serial: str, request, answer: str) -> bytes:
-        device = self.store.get(serial)
-        if device is None:
-            raise RestconfError(404, "application", "data-missing", "no bootstrapping data for this device")
+    def _bootstrap(self, device, request, answer: str) -> bytes:
+        serial = device.serial
         as_json = answer == YANG_JSON
         signed_ok = self.owner is not None
         if device.message and (signed_ok or not request.signed_data_preferred):

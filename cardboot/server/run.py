@@ -2,7 +2,7 @@
 to the application, and with what one client can hold open bounded.
 
 Neither uvicorn nor hypercorn puts the client certificate into the ASGI scope, so a small subclass of
-uvicorn's h11 protocol records each TLS connection's peer certificate by its (address, port), which the
+uvicorn's httptools protocol (llhttp, C: about twice h11's requests/s, README benchmarks) records each TLS connection's peer certificate by its (address, port), which the
 application looks up from ``scope["client"]``; the same subclass keeps a small per-connection memory
 (``connection_state``: a proven Basic Authorization header, see guard.py).
 
@@ -10,7 +10,12 @@ uvicorn closes an idle keep-alive connection but never one whose request headers
 client sending half a request line on 1,000 connections made every device get 503. Here a connection that
 has not delivered complete request headers within :data:`HEADER_TIMEOUT` seconds of connecting (or of its
 last response) is closed, and one client address holds at most :data:`MAX_PER_CLIENT` connections (the
-next is answered 503 and closed).
+next is answered 503 and closed). Request headers are bounded to :data:`MAX_HEADER_BYTES` (past it: 431
+and the connection closed), as h11's incomplete-event limit did before.
+
+An HTTP/1.0 request that asks for ``Connection: keep-alive`` is kept alive and told so (RFC 7230 A.1.2,
+what nginx and Apache do); uvicorn closes every HTTP/1.0 connection, which left ``ab -k`` (the packaged
+generator that presents a client certificate) measuring a TLS handshake per request.
 """
 
 from __future__ import annotations
@@ -19,22 +24,32 @@ import socket
 import ssl
 from dataclasses import dataclass
 
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 HEADER_TIMEOUT = 5.0  # seconds for complete request headers
 MAX_PER_CLIENT = 32  # open connections per client address
+MAX_HEADER_BYTES = 16 * 1024  # request line and headers of one request
 
 _PEER_CERTS: dict[tuple[str, int], bytes] = {}
 _CONN_STATE: dict[tuple[str, int], dict] = {}
 _PER_CLIENT: dict[str, int] = {}
 _BUSY = (b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nretry-after: 1\r\n"
          b"connection: close\r\n\r\n")
+_TOO_LARGE = (b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\n"
+              b"connection: close\r\n\r\n")
+_KEEP_ALIVE = (b"connection", b"keep-alive")
 
 
-class CertAwareH11(H11Protocol):
+class _HeadersTooLarge(Exception):
+    pass
+
+
+class CertAwareHttp(HttpToolsProtocol):
     _header_timer = None
     _peer = None
     _counted = None
+    _header_bytes = 0  # received while a request's headers are incomplete
+    _header_size = 0  # request line and header fields of the request being parsed
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
@@ -81,10 +96,53 @@ class CertAwareH11(H11Protocol):
     def data_received(self, data: bytes) -> None:
         cycle = self.cycle
         super().data_received(data)
+        if self.transport.is_closing():
+            return
         if self.cycle is not cycle or not self._waiting_for_headers():
             self._cancel_header_timer()  # a request's headers are complete
-        elif self._waiting_for_headers():
-            self._arm_header_timer()
+            self._header_bytes = 0
+        else:
+            # still no complete headers: llhttp keeps the partial ones, so they are bounded here too
+            self._header_bytes += len(data)
+            if self._header_bytes > MAX_HEADER_BYTES:
+                self._refuse_headers()
+            else:
+                self._arm_header_timer()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._header_size = 0
+
+    def on_url(self, url: bytes) -> None:
+        self._count_header(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_header(len(name) + len(value) + 4)
+        super().on_header(name, value)
+
+    def _count_header(self, size: int) -> None:
+        self._header_size += size
+        if self._header_size > MAX_HEADER_BYTES:
+            self._refuse_headers()
+            raise _HeadersTooLarge  # stops the parser; uvicorn's 400 is not sent on a closing transport
+
+    def _refuse_headers(self) -> None:
+        if not self.transport.is_closing():
+            self.transport.write(_TOO_LARGE)
+            self.transport.close()
+
+    def send_400_response(self, msg: str) -> None:
+        if not self.transport.is_closing():
+            super().send_400_response(msg)
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        cycle = self.cycle
+        if (cycle is not None and self.scope.get("http_version") == "1.0" and self.parser.should_keep_alive()
+                and not cycle.keep_alive):
+            cycle.keep_alive = True
+            cycle.default_headers = [*cycle.default_headers, _KEEP_ALIVE]
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
@@ -133,6 +191,7 @@ class ServerSettings:
     pinned_ca: str | None = None
     max_per_client: int | None = None
     header_timeout: float | None = None
+    cache_seconds: float | None = None
 
     def apply_bounds(self) -> None:
         global HEADER_TIMEOUT, MAX_PER_CLIENT
@@ -146,12 +205,15 @@ class ServerSettings:
             if not 0.1 <= self.header_timeout <= 300:
                 raise UsageError("--header-timeout must be 0.1..300 seconds")
             HEADER_TIMEOUT = self.header_timeout
+        if self.cache_seconds is not None and not 0 <= self.cache_seconds <= 3600:
+            raise UsageError("--cache-seconds must be 0..3600")
 
 
 def build_app(settings: ServerSettings):
     """The application one server process serves (the parent's, or each worker's)."""
     from ..infile import read_bounded
     from .app import BootstrapServer
+    from .cache import DEFAULT_TTL
     from .store import DeviceStore
 
     def pem(path):
@@ -162,7 +224,8 @@ def build_app(settings: ServerSettings):
         if settings.voucher_signer_cert else None
     settings.apply_bounds()
     return BootstrapServer(DeviceStore(settings.db), owner=owner, voucher_signer=signer,
-                           pinned_ca=pem(settings.pinned_ca), peer_cert=peer_cert, connection_state=connection_state)
+                           pinned_ca=pem(settings.pinned_ca), peer_cert=peer_cert, connection_state=connection_state,
+                           cache_seconds=DEFAULT_TTL if settings.cache_seconds is None else settings.cache_seconds)
 
 
 def app_factory():
@@ -191,7 +254,6 @@ def make_config(app, *, host: str = "127.0.0.1", port: int = 8443, cert: str | N
         if client_ca:
             tls.update(ssl_ca_certs=client_ca, ssl_cert_reqs=ssl.CERT_OPTIONAL)
     extra = dict(factory=True, workers=workers) if workers > 1 else {}
-    return uvicorn.Config(app, host=host, port=port, http=CertAwareH11, lifespan="on", access_log=False,
+    return uvicorn.Config(app, host=host, port=port, http=CertAwareHttp, lifespan="on", access_log=False,
                           log_level="warning", timeout_keep_alive=5, timeout_graceful_shutdown=3,
-                          h11_max_incomplete_event_size=16 * 1024,
                           limit_concurrency=1000, **extra, **tls)

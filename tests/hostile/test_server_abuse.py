@@ -3,6 +3,7 @@ it weak — every loop bounded in count and time, traffic only to 127.0.0.0/8. A
 loopback source addresses (127.0.0.2...) so that per-address limits can be seen apart from the device's.
 
 - half-sent request headers: closed after the header timeout; one address holds at most N connections;
+- oversized request headers (one long field, many fields, a field that never ends): 431 and closed;
 - HTTP Basic guessing: 429 + Retry-After after 5 failures, a certificate device stays fast meanwhile, an
   unknown serial costs what a known one costs, a keep-alive connection pays scrypt once;
 - report-progress: only registered devices, bounded per device;
@@ -123,6 +124,37 @@ def test_a_slow_second_request_on_keep_alive_is_closed_too(server):
         assert time.monotonic() - t0 < HEADER_TIMEOUT + 5.5
     finally:
         s.close()
+
+
+def _answer_then_close(s: ssl.SSLSocket) -> bytes:
+    s.settimeout(10)
+    got = b""
+    try:
+        while chunk := s.recv(4096):
+            got += chunk
+    except (ssl.SSLError, ConnectionError):
+        pass
+    return got
+
+
+@pytest.mark.parametrize("request_bytes", [
+    b"GET /.well-known/host-meta HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 20_000 + b"\r\n\r\n",
+    b"GET /.well-known/host-meta HTTP/1.1\r\nHost: x\r\n" + b"X-Many: 0123456789\r\n" * 1000 + b"\r\n",
+    b"GET /" + b"p" * 20_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /.well-known/host-meta HTTP/1.1\r\nHost: x\r\nX-Endless: " + b"b" * 40_000,  # never ends
+], ids=["one-long-field", "many-fields", "long-target", "unterminated-field"])
+def test_oversized_request_headers_get_431_and_are_closed(server, request_bytes):
+    s = tls_socket(server, "127.0.0.5")
+    try:
+        try:
+            s.sendall(request_bytes)
+        except (ssl.SSLError, ConnectionError):
+            pass  # the server may close before the last bytes are sent
+        got = _answer_then_close(s)
+    finally:
+        s.close()
+    assert got.startswith(b"HTTP/1.1 431 "), got[:200]
+    assert device(server, "SN1").get("/.well-known/host-meta").status_code == 200
 
 
 def test_basic_guessing_is_limited_and_says_when_to_retry(server):

@@ -8,7 +8,7 @@ import socket
 import uvicorn
 from uvicorn.server import ServerState
 
-from cardboot.server.run import CertAwareH11
+from cardboot.server.run import CertAwareHttp
 
 
 class _Transport(asyncio.Transport):
@@ -38,9 +38,9 @@ def test_accepted_socket_gets_nodelay_from_proto_zero_listener():
         loop = asyncio.new_event_loop()
         try:
             async def made():
-                config = uvicorn.Config(lambda *a: None, http=CertAwareH11, lifespan="off")
+                config = uvicorn.Config(lambda *a: None, http=CertAwareHttp, lifespan="off")
                 config.load()
-                proto = CertAwareH11(config=config, server_state=ServerState(), app_state={})
+                proto = CertAwareHttp(config=config, server_state=ServerState(), app_state={})
                 proto.connection_made(_Transport(accepted))
                 proto.connection_lost(None)
 

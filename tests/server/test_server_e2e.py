@@ -95,6 +95,23 @@ def test_curl_gets_the_message(server, tmp_path):
     assert r.stdout == "200" and out.read_bytes() == MESSAGE
 
 
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl not installed")
+def test_http_1_0_keep_alive_is_honoured_and_plain_1_0_closed(server, tmp_path):
+    """RFC 7230 A.1.2: an HTTP/1.0 client asking for keep-alive keeps its connection (what ab -k does);
+    curl reports a second transfer on the same connection as 0 new connects."""
+    pki = server["pki"]
+    url = server["base"] + "/OMA/DM/Bootstrap.xml"
+    common = ["curl", "-sS", "--http1.0", "--cacert", str(pki / "ca.pem"), "--cert", str(pki / "device-SN1.pem"),
+              "--key", str(pki / "device-SN1-key.pem"), "-w", "%{http_code} %{num_connects}\\n"]
+    kept = subprocess.run([*common, "-H", "Connection: keep-alive", "-o", str(tmp_path / "a"), url,
+                           "-o", str(tmp_path / "b"), url], capture_output=True, text=True, timeout=30)
+    assert kept.stdout.split("\n")[:2] == ["200 1", "200 0"], kept.stdout + kept.stderr
+    assert (tmp_path / "a").read_bytes() == (tmp_path / "b").read_bytes() == MESSAGE
+    closed = subprocess.run([*common, "-o", str(tmp_path / "c"), url, "-o", str(tmp_path / "d"), url],
+                            capture_output=True, text=True, timeout=30)
+    assert closed.stdout.split("\n")[:2] == ["200 1", "200 1"], closed.stdout + closed.stderr
+
+
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")
 def test_get_bootstrapping_data_signed_json_and_xml(server, tmp_path):
     nonce = base64.b64encode(os.urandom(16)).decode()
