@@ -19,8 +19,9 @@ from .commands import COMMANDS, TOP_HELP
 
 def build_parser(only: str | None = None, *, full: bool = False) -> argparse.ArgumentParser:
     """The command line. Only the module of command ``only`` is imported and given its options (all of
-    them with ``full``); the others appear with their help line — enough for ``cardboot --help`` and for
-    argparse to name the choices — so a card command pays for nothing it does not use."""
+    them with ``full``), and then the other commands are left out (each sub-parser costs argparse a dozen
+    gettext lookups); without ``only`` every command appears with its help line — enough for
+    ``cardboot --help`` and for argparse to name the choices. A card command pays for nothing it does not use."""
     parser = argparse.ArgumentParser(prog="cardboot", description="Provision and inspect SIM/UICC cards for "
                                      "OMA DM bootstrap (OMA-TS-DM_Bootstrap-V1_3 Appendix D).")
     parser.add_argument("--version", action="version", version=f"cardboot {__version__}")
@@ -31,7 +32,8 @@ def build_parser(only: str | None = None, *, full: bool = False) -> argparse.Arg
         if name in done:
             continue
         if not full and COMMANDS.get(only or "", ("",))[0] != module:
-            sub.add_parser(name, help=TOP_HELP[name])
+            if only is None:
+                sub.add_parser(name, help=TOP_HELP[name])
             done.add(name)
             continue
         if module == "main":

@@ -235,7 +235,8 @@ class BootstrapServer:
             key, version = (serial, answer, request.signed_data_preferred), record_version(device)
             out = self.answers.lookup(key, version)
             if out is None:
-                out = await asyncio.to_thread(self._bootstrap, device, request, answer)
+                out = await self.answers.making.run((key, version),
+                                                    lambda: asyncio.to_thread(self._bootstrap, device, request, answer))
                 self.answers.remember(key, version, out)
             return 200, out, answer, []
         raise RestconfError(404, "protocol", "invalid-value", "no such resource")

@@ -11,8 +11,8 @@ endpoint costs (issue 17): no store query, no thread hop, no scrypt for what it 
   hash, and checks that are already running are shared — 100 connections opening at once with one
   credential cost one scrypt, not 100.
 - :class:`BootstrapAnswers`: the get-bootstrapping-data answer (conveyed information, signed when the
-  device prefers it: a CMS signature each) per device, answer type and signed/unsigned, made again only
-  when the device's record changes.
+  device prefers it: a CMS signature each) per device, answer type and signed/unsigned, made once for
+  requests that overlap and again only when the device's record changes.
 
 Every table is bounded (:data:`MAX_ENTRIES`; past it the oldest entry goes).
 """
@@ -118,6 +118,7 @@ class BootstrapAnswers:
 
     def __init__(self):
         self._entries = _Bounded()
+        self.making = SingleFlight()  # 100 devices asking at once for one answer: one signature
 
     def lookup(self, key: tuple, record_version: bytes) -> bytes | None:
         entry = self._entries.get(key)

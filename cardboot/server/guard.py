@@ -9,7 +9,9 @@
 - An unknown serial costs the same scrypt as a known one (``store.check_code`` against a dummy hash), and
   gets the same answer: nothing tells whether a serial exists.
 - A keep-alive connection that proved its code once is not asked to pay scrypt again for the same
-  Authorization header (the connection remembers a SHA-256 of the header, never the code).
+  Authorization header, nor is a new connection while the store holds the hash the code was proven
+  against (cache.py: a keyed HMAC of the header is remembered, never the code); checks of one credential
+  that overlap share one scrypt.
 """
 
 from __future__ import annotations

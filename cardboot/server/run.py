@@ -2,9 +2,10 @@
 to the application, and with what one client can hold open bounded.
 
 Neither uvicorn nor hypercorn puts the client certificate into the ASGI scope, so a small subclass of
-uvicorn's httptools protocol (llhttp, C: about twice h11's requests/s, README benchmarks) records each TLS connection's peer certificate by its (address, port), which the
-application looks up from ``scope["client"]``; the same subclass keeps a small per-connection memory
-(``connection_state``: a proven Basic Authorization header, see guard.py).
+uvicorn's httptools protocol (llhttp, C: about twice h11's requests/s, README benchmarks) records each TLS
+connection's peer certificate by its (address, port), which the application looks up from
+``scope["client"]``; the same subclass keeps a small per-connection memory (``connection_state``: a proven
+Basic Authorization header and the certificate's serial, see app.py).
 
 uvicorn closes an idle keep-alive connection but never one whose request headers do not arrive: one
 client sending half a request line on 1,000 connections made every device get 503. Here a connection that

@@ -93,3 +93,40 @@ def test_an_unknown_serial_still_costs_one_scrypt_per_attempt(counted):
         return [await _get(server, 3000 + i, _basic("SN404", "x")) for i in range(2)]
 
     assert [a[0] for a in asyncio.run(main())] == [401, 401] and calls["scrypt"] == 2
+
+
+def test_overlapping_signed_requests_make_one_answer(counted, monkeypatch):
+    server, _store, _calls = counted
+    made = []
+    real = server._bootstrap
+
+    def bootstrap(device, request, answer):
+        made.append(device.serial)
+        return real(device, request, answer)
+
+    monkeypatch.setattr(server, "_bootstrap", bootstrap)
+
+    async def post(port):
+        body = b'{"ietf-sztp-bootstrap-server:input": {}}'
+        scope = {"type": "http", "method": "POST", "client": ("127.0.0.1", port),
+                 "path": "/restconf/operations/ietf-sztp-bootstrap-server:get-bootstrapping-data",
+                 "headers": [(b"authorization", _basic("SN1", "activation-1")),
+                             (b"content-type", b"application/yang-data+json"),
+                             (b"accept", b"application/yang-data+json")]}
+        sent = []
+
+        async def receive():
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(msg):
+            sent.append(msg)
+
+        await server(scope, receive, send)
+        return sent[0]["status"], sent[1]["body"]
+
+    async def main():
+        return await asyncio.gather(*(post(port) for port in range(4000, 4050)))
+
+    answers = asyncio.run(main())
+    assert {a[0] for a in answers} == {200} and len({a[1] for a in answers}) == 1
+    assert made == ["SN1"]
