@@ -14,6 +14,14 @@ if [ "$(id -u)" = 0 ]; then
         pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd libwbxml2-utils opensc openssl postgresql curl \
         wrk nginx-light apache2-utils tshark \
         >/dev/null
+    # vpcd listens on 35963.., inside Linux's ephemeral range: a client socket left in TIME_WAIT on one of
+    # those ports keeps vpcd from binding it and its reader from appearing (vsim/pcscd.py). Reserve 8 readers'
+    # ports (kernel-wide; skipped where /proc/sys is read-only, and vsim then waits for the port instead).
+    reserved=/proc/sys/net/ipv4/ip_local_reserved_ports
+    if [ -w "$reserved" ] && ! grep -q '35963-35978' "$reserved"; then
+        current=$(cat "$reserved")
+        echo "${current:+$current,}35963-35978" > "$reserved" 2>/dev/null || true
+    fi
 else
     echo "install.sh: not root, skipping apt packages" >&2
 fi

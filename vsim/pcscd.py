@@ -4,6 +4,14 @@ When a pcscd is already running and lists a vpcd reader it is used as it is. Oth
 is started in the foreground (``pcscd -f -c DIR``) with a reader.conf for vpcd in a temporary folder and
 stopped by its PID at the end; it needs root (pcscd's socket lives in /run/pcscd). pcscd 1.9 has one
 fixed socket, so two pcscd cannot run side by side.
+
+vpcd's ports (35963, 35964, ...) lie in Linux's ephemeral range (32768-60999): after a burst of
+connections (a test suite, a benchmark), one of them may be the port of a client socket in TIME_WAIT for
+up to 60 s, and as that socket did not set SO_REUSEADDR, vpcd cannot bind the port and pcscd never lists
+the reader (vpcd's own connections' TIME_WAITs do not get in the way). ``scripts/install.sh``
+takes them out of the ephemeral range (net.ipv4.ip_local_reserved_ports); where that could not be done,
+:meth:`PcscdService.ensure` waits for the ports to be free before it starts pcscd, and says which one was
+not.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -20,6 +29,7 @@ from pathlib import Path
 VPCD_LIBS = ("/usr/lib/pcsc/drivers/serial/libifdvpcd.so",)
 PCSCD_SOCKET = Path("/run/pcscd/pcscd.comm")
 READER_PREFIX = "Virtual PCD"
+PORT_WAIT = 65.0  # seconds: a TCP TIME_WAIT lasts 60 s on Linux
 
 
 class PcscdUnavailable(Exception):
@@ -53,6 +63,27 @@ def card_present(reader: str) -> bool:
         return card_state(reader)[0]
     except CardbootError:
         return False
+
+
+def port_bindable(port: int) -> bool:
+    """Whether vpcd could bind ``port`` now (as it does: any address, SO_REUSEADDR)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("", port))
+        except OSError:
+            return False
+    return True
+
+
+def wait_for_ports(ports, timeout: float = PORT_WAIT) -> list[int]:
+    """The ports still not bindable after waiting up to ``timeout`` seconds (empty: all free)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        busy = [p for p in ports if not port_bindable(p)]
+        if not busy or time.monotonic() >= deadline:
+            return busy
+        time.sleep(0.5)
 
 
 def vpcd_readers() -> list[str]:
@@ -120,6 +151,10 @@ class PcscdService:
                 raise PcscdUnavailable(f"{PCSCD_SOCKET} exists but no pcscd answers (a stale socket: remove it, "
                                        "or let vsim clean up: --vsim-cleanup)")
             PCSCD_SOCKET.unlink()
+        busy = wait_for_ports(range(self.port, self.port + 2 * ((self.slots + 1) // 2)))
+        if busy:
+            raise PcscdUnavailable(f"vpcd port{'s' if len(busy) > 1 else ''} {', '.join(map(str, busy))} in use "
+                                   f"for {PORT_WAIT:.0f} s (ss -tanp | grep {busy[0]}); vpcd could not listen")
         self.workdir = tempfile.mkdtemp(prefix="vsim-pcscd-")
         self.confdir = str(Path(self.workdir, "reader.conf.d"))  # pcscd parses every file in here
         Path(self.confdir).mkdir()
