@@ -9,7 +9,7 @@ import json
 from ..card.access_rule import is_adm_ref
 from ..outfile import write_private
 from ..provision.dump import diff_dumps, dump_card, to_layout
-from .cardopts import add_card_options, add_secret_options, open_card, secret_option
+from .cardopts import add_card_options, add_secret_options, open_card, secrets_from
 from .commands import TOP_HELP
 
 
@@ -18,7 +18,8 @@ def add_parsers(sub) -> None:
     add_card_options(d)
     add_secret_options(d)
     d.add_argument("--out", required=True, help="the layout TOML to write (0600: it holds the PIN / ADM values "
-                                                "given with --pin-*/--adm-*, never read from the card)")
+                                                "given with --pin-*/--adm-*, never read from the card); EFs whose "
+                                                "READ needs the PIN or ADM given are read after one VERIFY each")
     d.add_argument("--scan", action="store_true", help="also try every FID of the usual ranges in each DF")
     d.set_defaults(func=run_dump)
 
@@ -43,12 +44,12 @@ def _dump_of(spec: str, scan: bool):
 
 
 def run_dump(args) -> int:
+    secrets = secrets_from(args)
     with open_card(args) as ctx:
-        dump = dump_card(ctx.card, ctx.source, scan=args.scan)
-    pin, adm = secret_option(args, "pin"), secret_option(args, "adm")
+        dump = dump_card(ctx.card, ctx.source, scan=args.scan, secrets=secrets)
     values = {}
     for ref in dump.keys:
-        given = adm if is_adm_ref(ref) else pin
+        given = secrets.adm if is_adm_ref(ref) else secrets.pin
         if given is not None:
             values[ref] = given.reveal().decode("utf-8", "replace")
     write_private(args.out, to_layout(dump, values), what="card dump")

@@ -4,9 +4,10 @@ What is read: the MF and the EFs every card has (EF.DIR, EF.ICCID, EF.PL, EF.ARR
 application EF.DIR lists (an ADF by its AID, found again under the MF at the FID its FCP gives; a DF by
 its path), the PKCS#15 files and every file their directories point to (ODF → DODF / AODF / ...,
 DODF → data objects; no EF.DIR: the PKCS#15 default DF 3F00/5015), every EF.ARR an FCP references, and
-with ``scan`` every FID of the usual ranges (MF 2Fxx / 7Fxx / 5Fxx, DFs 4Fxx / 5xxx / 6Fxx). No VERIFY
-with a value is ever sent: an EF whose READ needs a key is dumped with its size, its rules and FF, and
-said so. Retry counters are probed the safe way (TS 102 221 11.1.9 / TS 51.011 9.2.1).
+with ``scan`` every FID of the usual ranges (MF 2Fxx / 7Fxx / 5Fxx, DFs 4Fxx / 5xxx / 6Fxx). An EF whose
+READ needs a key is read when the operator gave the secret that key takes (its PIN or ADM: VERIFY once
+per key, through the retry-counter guard, ``card/pin.py``); otherwise it is dumped with its size, its
+rules and FF, and said so. Retry counters are probed the safe way (TS 102 221 11.1.9 / TS 51.011 9.2.1).
 
 The layout keeps each file's SELECT response verbatim (``fcp``), its content, and ``read`` / ``update``
 stating what the twin enforces; PIN and ADM values are the ones given to :func:`dump_card`, never read.
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..card.access_rule import ALWAYS, AccessRules, Key, Never, Rule, key_ref_name
+from ..card.access_rule import ALWAYS, AccessRules, Key, Never, Rule, RuleNotSatisfiable, key_ref_name, keys_to_present
 from ..card.connect import Card
 from ..card.efdir import PKCS15_AID, decode_efdir
 from ..card.fileinfo import FileInfo, sim_chv_name
@@ -27,6 +28,7 @@ from ..errors import CardbootError, CardFileNotFoundError, CardResponseError, De
 from ..pkcs15.aodf import PinObject, read_aodf
 from ..pkcs15.dodf import read_dodf
 from ..pkcs15.odf import read_odf
+from .access import Secrets
 
 _MF_KNOWN = (0x2F00, 0x2FE2, 0x2F05, 0x2F06, 0x2F08, 0x5015)
 _DF_KNOWN = (0x6F06, 0x5031, 0x5032)
@@ -59,8 +61,10 @@ class CardDump:
 
 
 class _Walker:
-    def __init__(self, card: Card, source: str, scan: bool):
+    def __init__(self, card: Card, source: str, scan: bool, secrets: Secrets | None = None):
         self.card, self.scan = card, scan
+        self.secrets = secrets or Secrets()
+        self.verified: set[int] = set()  # key references verified in this walk
         self.uicc = isinstance(card, UiccCard)
         self.dump = CardDump("uicc" if self.uicc else "sim", bytes(card.atr), source)
         self.adf_of: dict[FilePath, bytes] = {}  # ADF path -> AID
@@ -108,7 +112,7 @@ class _Walker:
             self.pending.append(((path[:-1] + (rules.arr.fid,)), ""))
             self.pending.append(((MF, rules.arr.fid), ""))
         read = rules.get("read", ALWAYS if not self.uicc else None)
-        if read is not None and read != ALWAYS:
+        if read is not None and read != ALWAYS and not self._present(read):
             entry.note = f"content not read: READ needs {read}" if not isinstance(read, Never) else \
                 "content not read: READ is never allowed"
             return entry
@@ -121,6 +125,22 @@ class _Walker:
         except StatusWordError as e:
             entry.note = f"content not read: {e}"
         return entry
+
+    def _present(self, rule: Rule) -> bool:
+        """VERIFY what ``rule`` needs when the operator gave those secrets (each key once per walk); False
+        when a needed secret was not given or the rule cannot be met by a key. A wrong value raises."""
+        given = self.secrets
+        try:
+            keys = keys_to_present(rule, given.pin is not None, given.adm is not None)
+        except RuleNotSatisfiable:
+            return False
+        if not all((given.adm if k.adm else given.pin) is not None for k in keys):
+            return False
+        for key in keys:
+            if key.ref not in self.verified:
+                self.card.verify_pin(key.ref, given.adm if key.adm else given.pin, force=given.force)
+                self.verified.add(key.ref)
+        return True
 
     def _key(self, ref: int) -> None:
         if ref in self.dump.keys:
@@ -236,8 +256,9 @@ class _Walker:
             self.dump.keys[ref] = (name, left)
 
 
-def dump_card(card: Card, source: str, *, scan: bool = False) -> CardDump:
-    return _Walker(card, source, scan).run()
+def dump_card(card: Card, source: str, *, scan: bool = False, secrets: Secrets | None = None) -> CardDump:
+    """Walk ``card`` (see the module doc); ``secrets``: the PIN / ADM that let EFs guarded by them be read."""
+    return _Walker(card, source, scan, secrets).run()
 
 
 # --- as a vsim layout -------------------------------------------------------------------------------------

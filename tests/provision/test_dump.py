@@ -53,13 +53,26 @@ def test_twin_reads_the_same_message_bytes(tmp_path):
             "profiles/vars/example.toml", "--adm-env", "CB_ADM", "--pin-env", "CB_PIN", env=env)
     assert r.returncode == 0, r.stderr
     twin = tmp_path / "twin.toml"
-    # READ of usim-arr's EF DM_Bootstrap needs PIN1: dump cannot read it, and says so
-    r = cli("dump", "--vsim", f"usim-arr:{state}", "--out", str(twin), "--pin-env", "CB_PIN", "--adm-env", "CB_ADM",
-            env=env)
+    # READ of usim-arr's EF DM_Bootstrap needs PIN1: without it dump cannot read the EF, and says so
+    r = cli("dump", "--vsim", f"usim-arr:{state}", "--out", str(twin), "--adm-env", "CB_ADM", env=env)
     assert r.returncode == 0 and "3F00/7F50/5300: content not read: READ needs PIN1" in r.stdout
     assert stat.S_IMODE(os.stat(twin).st_mode) == 0o600
     r = cli("diff", f"usim-arr:{state}", str(twin))
     assert r.returncode == 0 and r.stdout.startswith("same:")  # both sides show the same (unread) EF
+    # with PIN1 given, dump verifies it once and reads the EF: the twin returns the message to `read`
+    r = cli("dump", "--vsim", f"usim-arr:{state}", "--out", str(twin), "--pin-env", "CB_PIN", "--adm-env", "CB_ADM",
+            "--trace", env=env)
+    assert r.returncode == 0 and "content not read" not in r.stdout, r.stdout
+    verifies = [line for line in r.stderr.splitlines() if "VERIFY" in line and "****" in line]
+    assert len(verifies) == 1 and "VERIFY PIN1" in verifies[0] and "1234" not in r.stdout + r.stderr
+    for spec, out in ((f"usim-arr:{state}", "p.wbxml"), (str(twin), "q.wbxml")):
+        r = cli("read", "--vsim", spec, "--pin-env", "CB_PIN", "--out", str(tmp_path / out), env=env)
+        assert r.returncode == 0, r.stderr
+    assert (tmp_path / "p.wbxml").read_bytes() == (tmp_path / "q.wbxml").read_bytes()
+    # a wrong PIN stops the dump (exit 4) and writes nothing
+    bad = tmp_path / "bad.toml"
+    r = cli("dump", "--vsim", f"usim-arr:{state}", "--out", str(bad), "--pin-env", "CB_PIN", env={"CB_PIN": "9999"})
+    assert r.returncode == 4 and not bad.exists() and "9999" not in r.stdout + r.stderr
     # a public message is read by dump: the twin returns the same bytes to `read`
     state2 = tmp_path / "u.json"
     cli("write", "--vsim", f"uicc:{state2}", "--template", "dm-bootstrap", "--vars", "profiles/vars/example.toml",
