@@ -193,10 +193,10 @@ def run(args) -> int:
     if "server" in out:
         print("\nbootstrap server against nginx (same certificate, same bytes), 100 TLS connections on loopback, "
               "one run; the generator shares the CPU")
-        print(f"{'endpoint':<46} {'target':<20} {'gen':<5} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
+        print(f"{'endpoint':<52} {'target':<20} {'gen':<5} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
               f"{'x nginx':>7} {'x static':>8}")
         for r in out["server"]:
-            print(f"{r.endpoint:<46} {r.target:<20} {r.generator:<5} {r.per_second:>8} {r.p50_ms:>7} {r.p99_ms:>7} "
+            print(f"{r.endpoint:<52} {r.target:<20} {r.generator:<5} {r.per_second:>8} {r.p50_ms:>7} {r.p99_ms:>7} "
                   f"{r.ratio_to_nginx:>7} {r.ratio_to_static:>8}"
                   + ("  (generator-bound: a floor)" if r.generator_bound else "")
                   + (f"  ({r.refused} answered 503 busy)" if r.refused else ""))

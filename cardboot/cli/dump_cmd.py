@@ -70,7 +70,7 @@ def run_diff(args) -> int:
     changes = diff_dumps(a, b)
     if args.json:
         print(json.dumps({"same": not changes, "a": args.a, "b": args.b,
-                          "differences": [vars(c) for c in changes]}, indent=2))
+                          "differences": [c.as_dict() for c in changes]}, indent=2))
     elif not changes:
         print(f"same: {len(a.files)} files, content, sizes and access rules alike")
     else:

@@ -29,6 +29,7 @@ from ..pkcs15.aodf import PinObject, read_aodf
 from ..pkcs15.dodf import read_dodf
 from ..pkcs15.odf import read_odf
 from .access import Secrets
+from .difference import Difference
 
 _MF_KNOWN = (0x2F00, 0x2FE2, 0x2F05, 0x2F06, 0x2F08, 0x5015)
 _DF_KNOWN = (0x6F06, 0x5031, 0x5032)
@@ -366,17 +367,6 @@ def to_layout(dump: CardDump, values: dict[int, str] | None = None) -> str:
 # --- comparing two dumps ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DumpDifference:
-    path: str
-    what: str
-    a: str
-    b: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.what}: {self.a} | {self.b}"
-
-
 def _shape(f: DumpedFile) -> str:
     i = f.info
     if i.is_df:
@@ -386,34 +376,34 @@ def _shape(f: DumpedFile) -> str:
     return f"{i.structure} {i.size} bytes"
 
 
-def diff_dumps(a: CardDump, b: CardDump) -> list[DumpDifference]:
+def diff_dumps(a: CardDump, b: CardDump) -> list[Difference]:
     """File by file: presence, structure and size, READ / UPDATE rules, content, SELECT response."""
-    out: list[DumpDifference] = []
+    out: list[Difference] = []
     if a.family != b.family:
-        out.append(DumpDifference("card", "family", a.family, b.family))
+        out.append(Difference("card", "family", a.family, b.family))
     if a.atr != b.atr:
-        out.append(DumpDifference("card", "ATR", a.atr.hex().upper(), b.atr.hex().upper()))
+        out.append(Difference("card", "ATR", a.atr.hex().upper(), b.atr.hex().upper()))
     for path in sorted(set(a.files) | set(b.files), key=lambda p: (len(p), p)):
         where = path_str(path)
         fa, fb = a.files.get(path), b.files.get(path)
         if fa is None or fb is None:
-            out.append(DumpDifference(where, "file", "present" if fa else "absent", "present" if fb else "absent"))
+            out.append(Difference(where, "file", "present" if fa else "absent", "present" if fb else "absent"))
             continue
         if _shape(fa) != _shape(fb):
-            out.append(DumpDifference(where, "structure", _shape(fa), _shape(fb)))
+            out.append(Difference(where, "structure", _shape(fa), _shape(fb)))
             continue
         for op in ("read", "update", "create-ef"):
             ra, rb = fa.rules.get(op), fb.rules.get(op)
             if str(ra) != str(rb):
-                out.append(DumpDifference(where, f"{op} rule", str(ra), str(rb)))
+                out.append(Difference(where, f"{op} rule", str(ra), str(rb)))
         if fa.content != fb.content:
             if fa.content is None or fb.content is None:
-                out.append(DumpDifference(where, "content", "not read" if fa.content is None else "read",
+                out.append(Difference(where, "content", "not read" if fa.content is None else "read",
                                           "not read" if fb.content is None else "read"))
             else:
                 diffs = [i for i, (x, y) in enumerate(zip(fa.content, fb.content)) if x != y]
-                out.append(DumpDifference(where, "content", f"{len(diffs)} byte(s) differ",
+                out.append(Difference(where, "content", f"{len(diffs)} byte(s) differ",
                                           f"first at byte {diffs[0]}" if diffs else "lengths differ"))
         if fa.info.raw != fb.info.raw:
-            out.append(DumpDifference(where, "SELECT response", fa.info.raw.hex().upper(), fb.info.raw.hex().upper()))
+            out.append(Difference(where, "SELECT response", fa.info.raw.hex().upper(), fb.info.raw.hex().upper()))
     return out

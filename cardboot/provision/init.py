@@ -32,23 +32,16 @@ from ..errors import CardbootError, CardFileNotFoundError, DecodeError, ExitCode
 from ..pkcs15.der import split_tolerant
 from ..pkcs15.tokeninfo import decode_tokeninfo
 from .access import Secrets, present
+from .difference import CARD_VS_LAYOUT, Difference
 from .layout import InitLayout, WantedFile
 
 _EF_OPS = ("read", "update", "deactivate", "activate", "delete")
 _DF_OPS = ("create-ef", "create-df", "delete-child", "deactivate", "activate", "delete")
 
 
-@dataclass(frozen=True)
-class Difference:
-    """Where a file on the card is not what the layout says."""
-
-    path: str
-    what: str
-    card: str
-    layout: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.what} is {self.card} on the card, {self.layout} in the layout"
+def _conflict(path: str, what: str, card: str, layout: str) -> Difference:
+    """A place where the card is not what the layout says."""
+    return Difference(path, what, card, layout, CARD_VS_LAYOUT)
 
 
 @dataclass
@@ -147,16 +140,16 @@ def _differences(seen: _Seen) -> list[Difference]:
     assert info is not None
     where = want.label
     if info.is_df or info.structure != want.kind:
-        out.append(Difference(where, "structure", info.structure or info.kind.value, want.kind))
+        out.append(_conflict(where, "structure", info.structure or info.kind.value, want.kind))
     elif want.kind == "linear" and (info.record_size, info.record_count) != (want.record_size, want.records):
-        out.append(Difference(where, "records", f"{info.record_count}x{info.record_size}", f"{want.records}x{want.record_size}"))
+        out.append(_conflict(where, "records", f"{info.record_count}x{info.record_size}", f"{want.records}x{want.record_size}"))
     elif want.kind == "transparent" and info.size != want.size:
-        out.append(Difference(where, "size", f"{info.size} bytes", f"{want.size} bytes"))
+        out.append(_conflict(where, "size", f"{info.size} bytes", f"{want.size} bytes"))
     if seen.rules is not None:
         for op, wanted in (("read", want.read), ("update", want.update)):
             have = seen.rules.get(op)
             if have is not None and rule_signature(have) != rule_signature(wanted):
-                out.append(Difference(where, f"{op.upper()} access", str(have), str(wanted)))
+                out.append(_conflict(where, f"{op.upper()} access", str(have), str(wanted)))
     return out
 
 
@@ -409,7 +402,7 @@ class _Init:
             return []
         if info.lifecycle == "deactivated":  # nothing can be read or updated until it is activated
             if not self.uicc:
-                raise LayoutConflictError([Difference(want.label, "life cycle", "deactivated", "activated")])
+                raise LayoutConflictError([_conflict(want.label, "life cycle", "deactivated", "activated")])
             self.plan(Step("activate", want.label, "was deactivated (TS 102 221 11.1.15)"),
                       lambda: (self.reenter_df(), set_active(self.card, want.fid, True)))
             if want.content is not None:
@@ -465,12 +458,12 @@ class _Init:
         if not missing:
             return None
         if skipped:
-            raise LayoutConflictError([Difference(want.label, "content", f"undecodable from byte {skipped[0].offset}",
+            raise LayoutConflictError([_conflict(want.label, "content", f"undecodable from byte {skipped[0].offset}",
                                                   "entries to append after it")])
         have = self._without_clashes(want, entries, missing)
         merged = b"".join(have + missing)
         if len(merged) > len(current):
-            raise LayoutConflictError([Difference(want.label, "free space", f"{len(current)} bytes",
+            raise LayoutConflictError([_conflict(want.label, "free space", f"{len(current)} bytes",
                                                   f"{len(merged)} bytes for the entries it keeps and adds")])
         if have:
             self.result.notes.append(f"{want.label}: {len(have)} entr{'y' if len(have) == 1 else 'ies'} of the "
@@ -493,11 +486,11 @@ class _Init:
             if objs and objs[0].path is not None and objs[0].path.path in wanted_paths:
                 clashes.append((offset, raw, objs[0]))
         if clashes and not self.recreate:
-            raise LayoutConflictError([Difference(want.label, f"the entry at byte {off} for {obj.path}",
+            raise LayoutConflictError([_conflict(want.label, f"the entry at byte {off} for {obj.path}",
                                                   f"{obj.title!r} ({'private' if obj.needs_pin else 'public'})",
                                                   "the layout's entry for that file") for off, _raw, obj in clashes])
         for _off, raw, obj in clashes:
-            self.result.recreated.append(Difference(want.label, f"entry for {obj.path}", obj.title, "replaced"))
+            self.result.recreated.append(_conflict(want.label, f"entry for {obj.path}", obj.title, "replaced"))
         return [raw for off, raw in entries if all(off != c[0] for c in clashes)]
 
     def _check_memory(self) -> None:
