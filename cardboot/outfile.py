@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from .errors import UsageError
@@ -46,6 +45,8 @@ def write_private(path: str | Path, data: bytes | str, *, what: str = "output") 
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(f"cannot write {what} {target}: folder {folder} does not exist")
+    import tempfile  # with shutil and random behind it: only commands that write a file pay for them
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=TEMP_SUFFIX, dir=folder)
     except OSError as e:

@@ -9,7 +9,6 @@ from pathlib import Path
 from ..errors import MessageError
 from ..wbxml import codec
 from ..wbxml.element import Element
-from ..wbxml.xml import element_from_xml, parse_xml
 from ..infile import read_bounded
 from .syncml import ElementBudget, Message, element_to_message
 
@@ -25,6 +24,8 @@ class LoadedMessage:
 def load_message_bytes(data: bytes, where: str = "message") -> LoadedMessage:
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped[:1] == b"<":
+        from ..wbxml.xml import element_from_xml, parse_xml  # XML input only: WBXML needs none of it
+
         root = element_from_xml(parse_xml(data, where=where))
         return LoadedMessage(element_to_message(root), root, None, None)
     if not data or data[0] not in (0x01, 0x02, 0x03):

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
 
 from .. import tlv
 from ..errors import TlvError
@@ -111,8 +110,7 @@ class _Combination(Rule):
     """Rules joined by one connective; the subclass names it for text and for JSON."""
 
     rules: tuple[Rule, ...]
-    _WORD: ClassVar[str]
-    _JSON: ClassVar[str]
+    # the subclass's connective: _WORD for text, _JSON for JSON (class attributes, not fields)
 
     def keys(self) -> Iterator[Key]:
         for r in self.rules:
@@ -127,14 +125,14 @@ class _Combination(Rule):
 
 @dataclass(frozen=True)
 class AnyOf(_Combination):
-    _WORD: ClassVar[str] = "or"
-    _JSON: ClassVar[str] = "any_of"
+    _WORD = "or"
+    _JSON = "any_of"
 
 
 @dataclass(frozen=True)
 class AllOf(_Combination):
-    _WORD: ClassVar[str] = "and"
-    _JSON: ClassVar[str] = "all_of"
+    _WORD = "and"
+    _JSON = "all_of"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import getpass
 import os
 import sys
 from dataclasses import dataclass
@@ -67,6 +66,8 @@ def secret_option(args, kind: str) -> Secret | None:
     if prompt:
         if not sys.stdin.isatty():
             raise UsageError(f"--{kind}-prompt needs a terminal")
+        import getpass
+
         return Secret(getpass.getpass(f"{kind.upper()}: "))
     return None
 
