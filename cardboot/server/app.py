@@ -131,21 +131,17 @@ class BootstrapServer:
             self.devices.remember(serial, device)
         return device
 
-    def _check_basic(self, user: str, code: str) -> str | None:
-        """scrypt against the device's hash, or a dummy one: the same cost whether the serial exists. The
-        hash the code matched, or None."""
-        device = self.store.get(user)
-        stored = device.code_hash if device is not None else None
-        return stored if check_code(code, stored) else None
-
-    async def _scrypt(self, user: str, code: str) -> str | None:
+    async def _scrypt(self, code: str, stored: str | None) -> str | None:
+        """scrypt against the device's hash, or a dummy one (``stored`` None): the same cost whether the
+        serial exists. The hash the code matched, or None."""
         if self._scrypt_waiting >= SCRYPT_QUEUE:
             raise RestconfError(503, "transport", "resource-denied", "busy; try again", retry_after=1)
         self._scrypt_waiting += 1
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._scrypt_pool, self._check_basic, user, code)
+            ok = await asyncio.get_running_loop().run_in_executor(self._scrypt_pool, check_code, code, stored)
         finally:
             self._scrypt_waiting -= 1
+        return stored if ok else None
 
     def _cert_serial(self, scope, memo: dict | None) -> str | None:
         if memo is not None and "cert" in memo:
@@ -173,8 +169,9 @@ class BootstrapServer:
                     raise RestconfError(429, "protocol", "access-denied", "too many failed attempts; try later",
                                         retry_after=wait)
                 device = await self._device(user)
-                if not self.credentials.holds(token, device.code_hash if device is not None else None):
-                    matched = await self.credentials.check_once(token, lambda: self._scrypt(user, code))
+                stored = device.code_hash if device is not None else None
+                if not self.credentials.holds(token, stored):
+                    matched = await self.credentials.check_once(token, lambda: self._scrypt(code, stored))
                     if matched is None:
                         self.limiter.failed(user, address)
                         raise RestconfError(401, "protocol", "access-denied",

@@ -29,7 +29,7 @@ from collections import OrderedDict
 MAX_ENTRIES = 10_000
 DEFAULT_TTL = 1.0  # seconds
 
-_MISSING = object()
+MISSING = object()  # DeviceCache.lookup: nothing remembered (None is an unknown serial)
 
 
 class _Bounded(OrderedDict):
@@ -79,15 +79,13 @@ class DeviceCache:
         """The remembered record (or None for a serial the store does not have), or :data:`MISSING`."""
         entry = self._entries.get(serial)
         if entry is None or entry[0] < self.clock():
-            return _MISSING
+            return MISSING
         return entry[1]
 
     def remember(self, serial: str, device) -> None:
         if self.ttl > 0:
             self._entries.remember(serial, (self.clock() + self.ttl, device))
 
-
-MISSING = _MISSING
 
 
 class ProvenCredentials:
