@@ -78,12 +78,11 @@ def port_bindable(port: int) -> bool:
 
 def wait_for_ports(ports, timeout: float = PORT_WAIT) -> list[int]:
     """The ports still not bindable after waiting up to ``timeout`` seconds (empty: all free)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        busy = [p for p in ports if not port_bindable(p)]
-        if not busy or time.monotonic() >= deadline:
-            return busy
-        time.sleep(0.5)
+    from .vpcd import wait_for
+
+    ports = list(ports)
+    wait_for(lambda: all(port_bindable(p) for p in ports), timeout, interval=0.5)
+    return [p for p in ports if not port_bindable(p)]
 
 
 def vpcd_readers() -> list[str]:

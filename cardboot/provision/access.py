@@ -83,10 +83,15 @@ def secret_key(loc: BootstrapLocation, kind: str, secrets: Secrets | None = None
     return next((k for k in keys if k.adm == want_adm), None)
 
 
+def secret_for(key: Key, secrets: Secrets) -> Secret | None:
+    """The operator's value for ``key``: the ADM for an administrative key, else the PIN."""
+    return secrets.adm if key.adm else secrets.pin
+
+
 def require_secrets(keys: list[Key], secrets: Secrets, purpose: str) -> None:
     """Refuse before any VERIFY is sent when a secret for one of ``keys`` was not given."""
     for key in keys:
-        if (secrets.adm if key.adm else secrets.pin) is None:
+        if secret_for(key, secrets) is None:
             flag = "--adm-env/--adm-file/--adm-prompt" if key.adm else "--pin-env/--pin-file/--pin-prompt"
             raise SecurityError(f"{purpose} needs {key.name} (key reference {key.ref:02X}): give it with {flag}")
 
@@ -96,7 +101,7 @@ def present(files: FileAccess, keys: list[Key], secrets: Secrets, purpose: str) 
     require_secrets(keys, secrets, purpose)
     for key in keys:
         try:
-            files.verify_pin(key.ref, secrets.adm if key.adm else secrets.pin, force=secrets.force)
+            files.verify_pin(key.ref, secret_for(key, secrets), force=secrets.force)
         except (WrongPinError, PinBlockedError, PinRetryGuardError) as e:
             e.secret_kind = "adm" if key.adm else "pin"
             raise

@@ -28,7 +28,7 @@ from ..errors import CardbootError, CardFileNotFoundError, CardResponseError, De
 from ..pkcs15.aodf import PinObject, read_aodf
 from ..pkcs15.dodf import read_dodf
 from ..pkcs15.odf import read_odf
-from .access import Secrets
+from .access import Secrets, present, secret_for
 from .difference import Difference
 
 _MF_KNOWN = (0x2F00, 0x2FE2, 0x2F05, 0x2F06, 0x2F08, 0x5015)
@@ -135,12 +135,11 @@ class _Walker:
             keys = keys_to_present(rule, given.pin is not None, given.adm is not None)
         except RuleNotSatisfiable:
             return False
-        if not all((given.adm if k.adm else given.pin) is not None for k in keys):
+        if any(secret_for(k, given) is None for k in keys):
             return False
-        for key in keys:
-            if key.ref not in self.verified:
-                self.card.verify_pin(key.ref, given.adm if key.adm else given.pin, force=given.force)
-                self.verified.add(key.ref)
+        new = [k for k in keys if k.ref not in self.verified]
+        present(self.card, new, given, "reading for the dump")
+        self.verified.update(k.ref for k in new)
         return True
 
     def _key(self, ref: int) -> None:
