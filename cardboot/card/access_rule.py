@@ -20,8 +20,8 @@ structure (:func:`keys_to_present`), never the text.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 from .. import tlv
 from ..errors import TlvError
@@ -90,6 +90,9 @@ class Key(Rule):
     ref: int
     adm: bool
     name: str
+    #: a SIM access condition (TS 51.011 9.3): its ADM levels 4..E are the operator's to allocate, so the
+    #: ADM value given is the one for the level a file names
+    sim: bool = field(default=False, compare=False)
 
     @classmethod
     def uicc(cls, ref: int) -> "Key":
@@ -422,11 +425,11 @@ def sim_nibble(nibble: int) -> Rule:
     if nibble == 0xF:
         return NEVER
     if nibble in (1, 2):
-        return Key(nibble, False, f"CHV{nibble}")
+        return Key(nibble, False, f"CHV{nibble}", sim=True)
     if nibble == 3:
         return Unknown(bytes([nibble]), "RFU access condition")
     name = key_ref_name(nibble) if nibble >= 0x0A else f"ADM-level{nibble:X}"
-    return Key(nibble, True, name)
+    return Key(nibble, True, name, sim=True)
 
 
 # --- what provisioning must present -------------------------------------------------------------------
@@ -441,9 +444,11 @@ class RuleNotSatisfiable(Exception):
         super().__init__(reason)
 
 
-def keys_to_present(rule: Rule, have_pin: bool, have_adm: bool) -> list[Key]:
-    """The keys to VERIFY so that ``rule`` holds. For an OR, the first alternative the given secrets can
-    meet (so '(PIN1 or ADM1)' with only an ADM given → ADM1); for an AND, all of them.
+def keys_to_present(rule: Rule, have: Callable[[Key], bool]) -> list[Key]:
+    """The keys to VERIFY so that ``rule`` holds. ``have(key)`` says whether the operator gave a secret *for
+    that key*. For an OR, the first alternative whose keys all have one (so '(PIN2-APPL1 or ADM1)' with a
+    PIN1 value and an ADM1 value → ADM1: the PIN1 value is never sent to key 81); when none has, the first
+    alternative, for the caller to refuse naming the missing secret. For an AND, all of them.
 
     Raises :class:`RuleNotSatisfiable` for NEV, NOT and conditions cardboot does not interpret.
     """
@@ -454,7 +459,7 @@ def keys_to_present(rule: Rule, have_pin: bool, have_adm: bool) -> list[Key]:
     if isinstance(rule, AllOf):
         out: list[Key] = []
         for r in rule.rules:
-            for k in keys_to_present(r, have_pin, have_adm):
+            for k in keys_to_present(r, have):
                 if k not in out:
                     out.append(k)
         return out
@@ -462,13 +467,13 @@ def keys_to_present(rule: Rule, have_pin: bool, have_adm: bool) -> list[Key]:
         options = []
         for r in rule.rules:
             try:
-                options.append(keys_to_present(r, have_pin, have_adm))
+                options.append(keys_to_present(r, have))
             except RuleNotSatisfiable:
                 continue
         if not options:
             raise RuleNotSatisfiable(rule, f"no alternative of {rule} can be met by verifying a key")
         for keys in options:
-            if all((have_adm if k.adm else have_pin) for k in keys):
+            if all(have(k) for k in keys):
                 return keys
         return options[0]  # none is fully covered: the caller reports the first one's missing secret
     if isinstance(rule, Never):

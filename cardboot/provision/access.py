@@ -5,15 +5,19 @@ names the AODF PIN (its pinReference); without an authId, CHV1 / PIN1. The card'
 honoured as well. Writing: the card's UPDATE rule (D.4.3: ADM). The rules come from the card as data
 (:mod:`cardboot.card.access_rule`: FCP compact / expanded, EF.ARR records, SIM nibbles): an OR picks the
 alternative the given secrets can meet, an AND all of its keys, NEV is refused before anything is sent.
+A secret goes only to the key it is for (:class:`Secrets`): the PIN to PIN1 / CHV1 (or the key the
+object's authId names), the ADM to ADM1; a rule whose keys no given secret is for is refused before any
+VERIFY, so a PIN value never costs a try of another key (81, 02, 0B, ...).
 When the card's rule cannot be read (an EF.ARR that is not there, a condition with an implicit key),
 UPDATE falls back to ADM1 as D.4.3 says and READ to what the DODF says.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-from ..card.access_rule import Key, Rule, RuleNotSatisfiable, Unknown, is_adm_ref, keys_to_present, satisfied_by
+from ..card.access_rule import (Key, Rule, RuleNotSatisfiable, Unknown, is_adm_ref, key_ref_name, keys_to_present,
+                                satisfied_by)
 from ..errors import PinBlockedError, PinRetryGuardError, SecurityError, WrongPinError
 from .lookup import BootstrapLocation, locate_bootstrap
 from ..secret import Secret
@@ -21,13 +25,37 @@ from ..card.connect import Card
 from ..card.files import FileAccess
 
 ADM1 = 0x0A  # D.4.3 "UPDATE: ADM"; TS 102 221 table 9.3 numbers ADM1 0A
+PIN1 = 0x01  # TS 102 221 table 9.3 PIN1 (PIN Appl 1); TS 51.011 CHV1
 
 
 @dataclass
 class Secrets:
+    """What the operator gave, and the keys each value is for: ``pin`` is PIN1 / CHV1's value (and that
+    of the key an object's authId names, :meth:`for_object`), ``adm`` is ADM1's — on a SIM, that of the
+    one ADM level (4..E) an access condition names (TS 51.011 9.3 leaves their allocation open)."""
+
     pin: Secret | None = None
     adm: Secret | None = None
     force: bool = False
+    pin_keys: frozenset[int] = field(default=frozenset({PIN1}))
+    adm_keys: frozenset[int] = field(default=frozenset({ADM1}))
+
+    def for_key(self, key: Key) -> Secret | None:
+        """The value given for ``key``, or None: never another key's value."""
+        if key.adm:
+            return self.adm if key.ref in self.adm_keys or key.sim else None
+        return self.pin if key.ref in self.pin_keys else None
+
+    def has(self, key: Key) -> bool:
+        return self.for_key(key) is not None
+
+    def for_object(self, loc: BootstrapLocation) -> "Secrets":
+        """These secrets with the PIN also for the key the object's authId names (D.2.4 / D.3.4: the AODF
+        PIN's pinReference), when the object names one."""
+        ref = loc.pin_reference
+        if ref is None or ref in self.pin_keys or is_adm_ref(ref):
+            return self
+        return replace(self, pin_keys=self.pin_keys | {ref})
 
 
 def _key(files: FileAccess, ref: int) -> Key:
@@ -45,7 +73,7 @@ def _plan(rule: Rule, planned: list[Key], secrets: Secrets, what: str, where: st
     if satisfied_by(rule, planned):
         return planned
     try:
-        more = keys_to_present(rule, secrets.pin is not None, secrets.adm is not None)
+        more = keys_to_present(rule, secrets.has)
     except RuleNotSatisfiable as e:
         if isinstance(e.rule, Unknown):
             return planned  # nothing cardboot can verify for it: the card will say
@@ -56,7 +84,7 @@ def _plan(rule: Rule, planned: list[Key], secrets: Secrets, what: str, where: st
 def read_keys(loc: BootstrapLocation, secrets: Secrets | None = None) -> list[Key]:
     """Keys to VERIFY before reading the object: the DODF's PIN (D.2.4 / D.3.4), then whatever else the
     card's READ rule needs."""
-    secrets = secrets or Secrets()
+    secrets = (secrets or Secrets()).for_object(loc)
     files = loc.session.files
     planned: list[Key] = []
     if loc.data_object.needs_pin:
@@ -77,34 +105,42 @@ def update_keys(loc: BootstrapLocation, secrets: Secrets | None = None) -> list[
 
 
 def secret_key(loc: BootstrapLocation, kind: str, secrets: Secrets | None = None) -> Key | None:
-    """The key the operator's 'pin' or 'adm' secret will be verified against, for a dialog to name it."""
+    """The key the operator's 'pin' or 'adm' secret will be verified against, for a dialog to name it
+    (planned as if both were given; None when that secret goes to no key)."""
+    secrets = (secrets or Secrets(pin=Secret(""), adm=Secret(""))).for_object(loc)
     keys = read_keys(loc, secrets) if kind == "pin" else update_keys(loc, secrets)
     want_adm = kind == "adm"
-    return next((k for k in keys if k.adm == want_adm), None)
-
-
-def secret_for(key: Key, secrets: Secrets) -> Secret | None:
-    """The operator's value for ``key``: the ADM for an administrative key, else the PIN."""
-    return secrets.adm if key.adm else secrets.pin
+    return next((k for k in keys if k.adm == want_adm and secrets.has(k)), None)
 
 
 def require_secrets(keys: list[Key], secrets: Secrets, purpose: str) -> None:
-    """Refuse before any VERIFY is sent when a secret for one of ``keys`` was not given."""
+    """Refuse before any VERIFY is sent when no secret was given for one of ``keys``."""
     for key in keys:
-        if secret_for(key, secrets) is None:
-            flag = "--adm-env/--adm-file/--adm-prompt" if key.adm else "--pin-env/--pin-file/--pin-prompt"
-            raise SecurityError(f"{purpose} needs {key.name} (key reference {key.ref:02X}): give it with {flag}")
+        if secrets.for_key(key) is not None:
+            continue
+        own = secrets.adm_keys if key.adm else secrets.pin_keys
+        given = secrets.adm if key.adm else secrets.pin
+        if given is not None and key.ref not in own:
+            kind = "--adm-*" if key.adm else "--pin-*"
+            names = ", ".join(f"{key_ref_name(r)} ({r:02X})" for r in sorted(own))
+            raise SecurityError(f"{purpose} needs {key.name} (key reference {key.ref:02X}); the value given with "
+                                f"{kind} is for {names} only and is not sent to another key")
+        flag = "--adm-env/--adm-file/--adm-prompt" if key.adm else "--pin-env/--pin-file/--pin-prompt"
+        raise SecurityError(f"{purpose} needs {key.name} (key reference {key.ref:02X}): give it with {flag}")
 
 
 def present(files: FileAccess, keys: list[Key], secrets: Secrets, purpose: str) -> None:
-    """VERIFY each key with the matching secret (ADM for administrative keys, else the PIN), via the guard."""
+    """VERIFY each key with the value given for it (:meth:`Secrets.for_key`), via the retry guard."""
     require_secrets(keys, secrets, purpose)
     for key in keys:
         try:
-            files.verify_pin(key.ref, secret_for(key, secrets), force=secrets.force)
+            files.verify_pin(key.ref, secrets.for_key(key), force=secrets.force)
         except (WrongPinError, PinBlockedError, PinRetryGuardError) as e:
             e.secret_kind = "adm" if key.adm else "pin"
             raise
+
+
+_ALL_KEYS = frozenset(range(0x100))
 
 
 def probe_secret(card: Card, kind: str) -> tuple[str, int | None]:
@@ -128,7 +164,8 @@ def pin_overview(card: Card) -> list[tuple[str, int, int | None]]:
     try:
         files = loc.session.files
         refs: list[int] = []
-        everything = Secrets(pin=Secret(""), adm=Secret(""))  # plan as if both were given: list every key
+        # plan as if a value were given for every key: list every key
+        everything = Secrets(pin=Secret(""), adm=Secret(""), pin_keys=_ALL_KEYS, adm_keys=_ALL_KEYS)
         keys = read_keys(loc, everything)
         try:
             keys += update_keys(loc, everything)

@@ -28,7 +28,7 @@ from ..errors import CardbootError, CardFileNotFoundError, CardResponseError, De
 from ..pkcs15.aodf import PinObject, read_aodf
 from ..pkcs15.dodf import read_dodf
 from ..pkcs15.odf import read_odf
-from .access import Secrets, present, secret_for
+from .access import Secrets, present
 from .difference import Difference
 
 _MF_KNOWN = (0x2F00, 0x2FE2, 0x2F05, 0x2F06, 0x2F08, 0x5015)
@@ -132,10 +132,10 @@ class _Walker:
         when a needed secret was not given or the rule cannot be met by a key. A wrong value raises."""
         given = self.secrets
         try:
-            keys = keys_to_present(rule, given.pin is not None, given.adm is not None)
+            keys = keys_to_present(rule, given.has)
         except RuleNotSatisfiable:
             return False
-        if any(secret_for(k, given) is None for k in keys):
+        if not all(given.has(k) for k in keys):
             return False
         new = [k for k in keys if k.ref not in self.verified]
         present(self.card, new, given, "reading for the dump")

@@ -308,7 +308,7 @@ class _Init:
         read = self.card.access_rules(path).get("read")
         keys = [k for k in read.keys()] if read is not None else []
         if keys:
-            usable = [k for k in keys if (self.secrets.adm if k.adm else self.secrets.pin) is not None]
+            usable = [k for k in keys if self.secrets.has(k)]
             if not usable:
                 self.result.notes.append(f"{want.label}: not read back (READ needs {read}); give the PIN to check "
                                          "it reads as all FF")

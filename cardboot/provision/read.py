@@ -75,6 +75,7 @@ def read_stored(card: Card, secrets: Secrets | None = None, rule: BootstrapRule 
     remains after the message (what ``verify`` must refuse)."""
     secrets = secrets or Secrets()
     loc = location or locate_bootstrap(card, rule)
+    secrets = secrets.for_object(loc)
     files = loc.session.files
     present(files, read_keys(loc, secrets), secrets, "reading the bootstrap message")
     files.select(loc.path)
@@ -103,6 +104,7 @@ def read_object(card: Card, wanted: str, secrets: Secrets | None = None) -> Stor
     secrets = secrets or Secrets()
     loc = locate_bootstrap(card, ObjectSelector(wanted))
     try:
+        secrets = secrets.for_object(loc)
         files = loc.session.files
         present(files, read_keys(loc, secrets), secrets, f"reading {loc.data_object.title!r}")
         files.select(loc.path)

@@ -47,6 +47,7 @@ def write_stored(card: Card, message: bytes, secrets: Secrets | None = None, *, 
         if len(message) > capacity:
             raise MessageTooBigError(len(message), capacity, where)
         files = loc.session.files
+        secrets = secrets.for_object(loc)
         reading, updating = read_keys(loc, secrets), update_keys(loc, secrets)
         writing = [k for k in updating if k not in reading]
         require_secrets(reading, secrets, "reading the bootstrap message")
