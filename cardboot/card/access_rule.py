@@ -272,19 +272,19 @@ def _sc_do(do: tlv.Tlv) -> Rule:
     if do.tag == 0x9E and len(do.value) == 1:
         return _sc_byte(do.value[0])
     if do.tag == 0xA4:  # control reference template: 83 key reference (+ 95 usage qualifier)
-        refs = [c for c in do.children() if c.tag == 0x83]
+        refs = [c for c in do.children(padding=True) if c.tag == 0x83]
         if len(refs) == 1 and len(refs[0].value) == 1:
             return Key.uicc(refs[0].value[0])
         return Unknown(_encoded(do), "control reference template without one key reference")
     if do.tag in (0xA0, 0xAF):
-        inner = [_sc_do(c) for c in do.children()]
+        inner = [_sc_do(c) for c in do.children(padding=True)]
         if not inner:
             return Unknown(_encoded(do), "empty template")
         if len(inner) == 1:
             return inner[0]
         return any_of(inner) if do.tag == 0xA0 else AllOf(tuple(inner))
     if do.tag == 0xA7:
-        inner = [_sc_do(c) for c in do.children()]
+        inner = [_sc_do(c) for c in do.children(padding=True)]
         if len(inner) != 1:
             return Unknown(_encoded(do), "NOT template without exactly one condition")
         return Not(inner[0])

@@ -1,7 +1,9 @@
 """EF.DIR (2F00) application templates (TS 102 221 13.1, ISO/IEC 7816-4 8.2.1.1; PKCS#15 5.4).
 
 Each record holds one template ``61 L {4F AID, 50 label, 51 path, 52 command, 53/73 discretionary}``
-padded with FF. Empty (all FF) records are skipped.
+padded with FF. Empty (all FF) records are skipped. Real cards count padding inside the template's length
+(``61 1D 4F 10 <AID> 50 08 <label> FF``, benches.md): 00 / FF there are padding too (ISO/IEC 7816-4 5.2),
+and the application says so in ``warning``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Application:
     path: FilePath | None = None
     raw: bytes = b""
     discretionary: bytes | None = None  # tag 73 (or 53): application-specific data, kept as is
+    warning: str = ""  # the record departs from the letter but is read (padding inside the template)
 
     @property
     def is_pkcs15(self) -> bool:
@@ -51,7 +54,12 @@ def decode_application(record: bytes, number: int) -> Application | None:
     template = items[0]
     if template.tag != 0x61:
         raise TlvError(_WHAT, f"expected an application template (61), found tag {template.tag:02X}", 0, where)
-    inner = template.children()
+    inner = template.children(padding=True)  # ISO 7816-4 5.2: 00 / FF between objects are padding
+    used = sum(t.value_offset - t.offset + len(t.value) for t in inner)
+    warning = ""
+    if used < len(template.value):
+        warning = (f"{where}: the application template's length ({len(template.value)}) counts "
+                   f"{len(template.value) - used} byte(s) of padding (ISO/IEC 7816-4 5.2); read as padding")
     aid = tlv.find(inner, 0x4F)
     if aid is None or not 5 <= len(aid.value) <= 16:
         raise TlvError(_WHAT, "application template without a 5..16 byte AID (4F)", template.offset, where)
@@ -65,7 +73,7 @@ def decode_application(record: bytes, number: int) -> Application | None:
                            path_tlv.offset, where)
         path = as_path(path_tlv.value)
     extra = tlv.find(inner, 0x73) or tlv.find(inner, 0x53)
-    return Application(number, aid.value, label, path, bytes(record), extra.value if extra else None)
+    return Application(number, aid.value, label, path, bytes(record), extra.value if extra else None, warning)
 
 
 def decode_efdir(records: list[bytes]) -> list[Application]:

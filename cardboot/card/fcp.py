@@ -34,7 +34,7 @@ def _lifecycle(b: int) -> str:
 def _pin_status(c6: tlv.Tlv) -> tuple[PinStatus, ...]:
     """C6 (TS 102 221 9.5.2): 90 PS_DO bitmap (b8 of its first byte = first key reference), then for each
     PIN an optional 95 usage qualifier and an 83 key reference."""
-    items = c6.children()
+    items = c6.children(padding=True)
     ps = tlv.find(items, 0x90)
     if ps is None:
         raise TlvError(_WHAT, "PIN status template (C6) without PS_DO (90)", c6.offset)
@@ -55,7 +55,7 @@ def decode_fcp(data: bytes, where: str = "") -> FileInfo:
     top = tlv.parse(data, what=_WHAT, where=where)
     if not top or top[0].tag != 0x62:
         raise TlvError(_WHAT, "response is not an FCP template (62)", 0, where)
-    items = top[0].children()
+    items = top[0].children(padding=True)
     desc = tlv.find(items, 0x82)
     if desc is None or not desc.value:
         raise TlvError(_WHAT, "file descriptor (82) missing", top[0].offset, where)

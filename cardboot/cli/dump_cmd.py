@@ -6,9 +6,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..card.access_rule import is_adm_ref
 from ..outfile import write_private
-from ..provision.dump import diff_dumps, dump_card, to_layout
+from ..provision.dump import diff_dumps, dump_card, to_layout, twin_values
 from .cardopts import add_card_options, add_secret_options, open_card, secrets_from
 from .commands import TOP_HELP
 
@@ -47,12 +46,7 @@ def run_dump(args) -> int:
     secrets = secrets_from(args)
     with open_card(args) as ctx:
         dump = dump_card(ctx.card, ctx.source, scan=args.scan, secrets=secrets)
-    values = {}
-    for ref in dump.keys:
-        given = secrets.adm if is_adm_ref(ref) else secrets.pin
-        if given is not None:
-            values[ref] = given.reveal().decode("utf-8", "replace")
-    write_private(args.out, to_layout(dump, values), what="card dump")
+    write_private(args.out, to_layout(dump, twin_values(dump, secrets)), what="card dump")
     unread = [f for f in dump.files.values() if f.note]
     summary = {"status": "dumped", "out": args.out, "files": len(dump.files), "apdus": dump.apdus,
                "selects": dump.selects, "not_read": {"/".join(f"{x:04X}" for x in f.path): f.note for f in unread}}

@@ -18,7 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..card.access_rule import ALWAYS, AccessRules, Key, Never, Rule, RuleNotSatisfiable, key_ref_name, keys_to_present
+from ..card.access_rule import (ALWAYS, AccessRules, Key, Never, Rule, RuleNotSatisfiable, is_adm_ref, key_ref_name,
+                                keys_to_present)
+from ..card.pin import pin_block
 from ..card.connect import Card
 from ..card.efdir import PKCS15_AID, decode_efdir
 from ..card.fileinfo import FileInfo, sim_chv_name
@@ -303,9 +305,29 @@ def _explicit_sfi(raw: bytes) -> int | None:
     return sfi.value[0] >> 3 if sfi is not None and len(sfi.value) == 1 and sfi.value[0] >> 3 else None
 
 
-def to_layout(dump: CardDump, values: dict[int, str] | None = None) -> str:
+def twin_values(dump: CardDump, secrets: Secrets) -> dict[int, bytes]:
+    """Key reference -> the value the twin's key gets: the operator's PIN for PIN1 / CHV1, the ADM for
+    ADM1 (a SIM's ADM level), as the VERIFY data carries it (a 16-hex-digit ADM key is its 8 bytes);
+    no value goes to a key it is not for (:meth:`Secrets.for_key`)."""
+    out = {}
+    for ref, (name, _) in dump.keys.items():
+        key = Key(ref, is_adm_ref(ref) if dump.family == "uicc" else ref >= 4, name, sim=dump.family == "sim")
+        given = secrets.for_key(key)
+        if given is not None:
+            out[ref] = pin_block(given, name).rstrip(b"\xff")
+    return out
+
+
+def _pin_value(value: bytes) -> str:
+    """``value = "1234"`` for printable ASCII, else ``value_hex`` (what the layout reader takes)."""
+    if value and all(0x21 <= b < 0x7F and b not in (0x22, 0x5C) for b in value):
+        return f"value = {_toml_str(value.decode('ascii'))}"
+    return f"value_hex = {_hexs(value)}"
+
+
+def to_layout(dump: CardDump, values: dict[int, bytes] | None = None) -> str:
     """The dump as a vsim layout TOML. ``values``: key reference -> PIN/ADM value for the twin (given by
-    the user; a key without one gets 00000000)."""
+    the user, :func:`twin_values`; a key without one gets 00000000)."""
     values = values or {}
     names = {ref: name for ref, (name, _) in dump.keys.items()}
     out = [f"# A twin of {dump.source}, dumped by cardboot ({len(dump.files)} files, {dump.apdus} APDUs).",
@@ -314,9 +336,9 @@ def to_layout(dump: CardDump, values: dict[int, str] | None = None) -> str:
            "", "[card]", f"name = {_toml_str('twin of ' + dump.source)}", f"family = {_toml_str(dump.family)}",
            f"atr = {_hexs(dump.atr)}"]
     for ref, (name, left) in sorted(dump.keys.items()):
-        value = values.get(ref, "00000000")
+        value = values.get(ref, b"00000000")
         retries = max(left or 0, 3 if left is None or left < 3 else left)
-        out += ["", "[[pin]]", f"name = {_toml_str(name)}", f"ref = 0x{ref:02X}", f"value = {_toml_str(value)}",
+        out += ["", "[[pin]]", f"name = {_toml_str(name)}", f"ref = 0x{ref:02X}", _pin_value(value),
                 f"retries = {min(retries, 15)}"]
         if left is not None and 0 <= left < retries:
             out.append(f"retries_left = {left}")

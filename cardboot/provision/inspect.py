@@ -221,6 +221,7 @@ def inspect_card(card: Card, reader: str = "", protocol: str = "", secrets: Secr
     try:
         with Stage(card.exchange.trace, "EF.DIR", counts):
             report.applications = read_applications(card)
+        report.warnings += [a.warning for a in report.applications if a.warning]
     except CardFileNotFoundError:
         report.applications = []
     except DecodeError as e:
@@ -241,7 +242,7 @@ def _content(card: Card, loc: BootstrapLocation, secrets: Secrets) -> Content:
         keys = read_keys(loc, secrets)
     except CardbootError as e:
         return Content(ContentStatus.NOT_READ, reason=str(e))
-    missing = [k for k in keys if (secrets.adm if k.adm else secrets.pin) is None]
+    missing = [k for k in keys if not secrets.for_object(loc).has(k)]
     if missing:
         flag = "--adm-env/--adm-file/--adm-prompt" if missing[0].adm else "--pin-env/--pin-file/--pin-prompt"
         why = "private" if loc.data_object.needs_pin else "protected by the card's READ rule"
@@ -277,7 +278,8 @@ def _inspect_pkcs15(card: Card, report: CardReport, counts: dict[str, int], secr
             raise
         except CardbootError as e:
             report.errors.append(str(e))
-        report.odf, report.dodf, report.warnings = seen.odf, seen.data_objects, seen.warnings
+        report.odf, report.dodf = seen.odf, seen.data_objects
+        report.warnings += seen.warnings
         report.lookup_apdus = dict(counts)
         if report.bootstrap is not None:
             try:

@@ -38,7 +38,7 @@ def test_twin_is_the_same_card_to_cardboot(layout, tmp_path):
     original = vsim.load_card(layout)
     dump = dump_of(original)
     twin_file = tmp_path / f"{layout}.toml"
-    twin_file.write_text(to_layout(dump, {0x01: "1234", 0x0A: "88888888"}))
+    twin_file.write_text(to_layout(dump, {0x01: b"1234", 0x0A: b"88888888"}))
     twin = vsim.load_card(twin_file)
     assert diff_dumps(dump, dump_of(twin)) == []
     assert _inspect(layout) == _inspect(str(twin_file))
@@ -112,3 +112,23 @@ def test_scan_finds_files_nothing_points_to():
     scanned = dump_card(connect_card(t), "x", scan=True)
     assert (0x3F00, 0x7FF0, 0x6F07) in set(scanned.files) - set(plain.files)  # USIM EF.IMSI
     assert scanned.files[(0x3F00, 0x7FF0, 0x6F07)].note == "content not read: READ needs PIN1"
+
+
+def test_a_16_hex_digit_adm_key_loads_back_and_goes_only_to_adm1(tmp_path):
+    """ADM keys given as 16 hex digits (8 arbitrary bytes, as pySim's card_data.csv lists for real cards,
+    e.g. CAE743DB9C5B5A58) are written as value_hex, which the layout reader takes; the PIN value goes
+    to PIN1 only."""
+    from cardboot.card.access_rule import Key
+    from cardboot.provision.access import Secrets
+    from cardboot.provision.dump import twin_values
+    from cardboot.secret import Secret
+
+    dump = dump_of(vsim.load_card("uicc"))
+    dump.keys[0x81] = ("PIN2-APPL1", 3)
+    values = twin_values(dump, Secrets(pin=Secret("1234"), adm=Secret("CAE743DB9C5B5A58")))
+    assert values == {0x01: b"1234", 0x0A: bytes.fromhex("CAE743DB9C5B5A58")}
+    text = to_layout(dump, values)
+    assert text.count("value_hex = ") == 1  # ADM1's; PIN1's "1234" and the placeholder stay text
+    twin = vsim.parse_profile(text)
+    assert twin.pins[0x0A].value == bytes.fromhex("CAE743DB9C5B5A58") and twin.pins[0x01].value == b"1234"
+    assert twin.pins[0x81].value == b"00000000"
