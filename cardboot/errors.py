@@ -60,6 +60,16 @@ class CardRemovedError(TransportError):
     """The card left the reader (or the virtual card dropped its link) during a session."""
 
 
+class CardBusyError(TransportError):
+    """Another client held the card (a PC/SC transaction, a virtual card's state lock) longer than the
+    session was told to wait: nothing was sent."""
+
+
+class CardResetError(TransportError):
+    """Another client reset the card during our session: what was selected and verified is gone, so the
+    session stops rather than carry on from a guess."""
+
+
 class CardResponseError(CardIOError):
     """The card answered in a way the standard does not allow (no channel number from MANAGE CHANNEL, no
     response data where it must give some). The card misbehaves: exit 3, never "usage"."""

@@ -151,20 +151,23 @@ class _Factory:
         self.running: list[VsimReader] = []
 
     def __call__(self, profile: str = "uicc", *, t0: bool = False, slot: int = 0, fault=None,
-                 state_path=None, quickack: bool = True) -> VsimReader:
+                 state_path=None, quickack: bool = True, baud: int | None = None) -> VsimReader:
         import vsim
 
         from .pcscd import card_present, vpcd_readers
-        from .state import StateKeeper, load_state
+        from .state import StateKeeper
         from .vpcd import VpcdCard, wait_for
 
         card = vsim.load_card(profile, t0=t0)
         keeper = None
         if state_path is not None:
-            load_state(card, state_path)
             keeper = StateKeeper(card, state_path)
+            keeper.acquire(10)  # a served card holds its state file while it is in the reader
         card.fault = fault
-        server = VpcdCard(card, port=self.service.port + slot, quickack=quickack, state=keeper)
+        from .link import LinkModel
+
+        link = LinkModel(baud, "T=0" if card.t0 else "T=1") if baud else None  # a real card's pace
+        server = VpcdCard(card, port=self.service.port + slot, quickack=quickack, state=keeper, link=link)
         server.start_thread()
         names = [r for r in vpcd_readers() if r.endswith(f" {slot:02d}")]
         if not names:

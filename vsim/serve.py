@@ -35,7 +35,7 @@ def run(args) -> int:
     from .faults import FaultPlan
     from .link import LinkModel
     from .pcscd import stop_stray_pcscd
-    from .state import StateKeeper, load_state
+    from .state import StateKeeper
     from .vpcd import VpcdCard
 
     stop_stray_pcscd()  # a killed batch run's private pcscd would take the vpcd connection
@@ -48,8 +48,8 @@ def run(args) -> int:
         card = load_card(profile, t0=args.t0)
         keeper = None
         if i < len(states):
-            load_state(card, states[i])
             keeper = StateKeeper(card, states[i])
+            keeper.acquire(0)  # the served card holds its state file for the server's life
         if i == 0 and (args.drop_after is not None or args.sw_at or args.tear_at or args.latency_ms):
             card.fault = FaultPlan.parse(args.drop_after, args.sw_at, args.tear_at, args.latency_ms)
         link = LinkModel(args.baud, "T=0" if card.t0 else "T=1") if args.baud else None

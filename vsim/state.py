@@ -4,11 +4,20 @@ old one, so a crash never leaves a half-written state.
 
 The state file *is* the card's memory, PIN values included (as a real card holds them); it is created
 with mode 0600 and never logged.
+
+One card, one holder at a time: :class:`StateKeeper` takes an exclusive ``fcntl`` lock on ``STATE.lock``
+beside the state file for a whole card session (or a served card's life), loads the state under it and
+saves after every changing command, so processes sharing a state file take turns as they would at a real
+card — no retry-counter change and no written byte is lost, and a stale temporary is removed only by the
+holder. (The lock is on a file of its own because each save renames a new state file into place.)
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import time
 from pathlib import Path
 
 from cardboot.errors import ProfileError
@@ -111,7 +120,8 @@ def save_state(card, path: str | Path) -> None:
 
 
 def load_state(card, path: str | Path) -> bool:
-    """Apply the saved state if the file exists; False when there is none yet."""
+    """Apply the saved state if the file exists; False when there is none yet. Another process may use
+    the same file: load through :meth:`StateKeeper.acquire`, which holds its lock."""
     path = Path(path)
     remove_stale_temporaries(path)  # a killed run's temporary copies hold PIN / ADM values
     if not path.exists():
@@ -120,12 +130,57 @@ def load_state(card, path: str | Path) -> bool:
     return True
 
 
+class StateBusy(TimeoutError):
+    """Another process holds the card's state file (its lock) for longer than the wait."""
+
+
 class StateKeeper:
-    """Saves the card after every command that may have changed it."""
+    """The card's state file held for a session: :meth:`acquire` locks and loads, :meth:`after` saves
+    after every command that may have changed the card, :meth:`release` lets go."""
+
+    POLL = 0.02  # seconds between tries of the lock
 
     def __init__(self, card, path: str | Path):
         self.card = card
         self.path = Path(path)
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self, wait: float = 0.0) -> None:
+        """Lock ``STATE.lock`` (waiting up to ``wait`` s for another holder, else :class:`StateBusy`), then
+        remove a killed run's temporaries and load the state: the card as the last holder left it."""
+        if self._fd is not None:
+            return
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        deadline = time.monotonic() + max(wait, 0.0)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise StateBusy(f"virtual card state {self.path} is held by another process for more than "
+                                    f"{wait:g} s") from None
+                time.sleep(self.POLL)
+        self._fd = fd
+        try:
+            load_state(self.card, self.path)
+        except BaseException:
+            self.release()
+            raise
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            finally:
+                os.close(fd)
 
     def after(self, apdu: bytes) -> None:
         if len(apdu) >= 2 and apdu[1] in MUTATING_INS:

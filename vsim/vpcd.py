@@ -127,6 +127,8 @@ class VpcdCard:
                 except OSError:
                     pass
                 self.card.power_off()
+        if self.state is not None:  # served no more: the state file is free for the next holder
+            self.state.release()
 
     # --- the link ------------------------------------------------------------------------------------
     def _configure(self, sock: socket.socket) -> None:

@@ -8,6 +8,7 @@ import threading
 from collections import deque
 
 from ..transport.base import Transport
+from ..transport.open import card_transport, reader_transport
 
 
 class Slot:
@@ -38,9 +39,7 @@ class PcscSlot(Slot):
         return card_state(self.name)[0]
 
     def transport(self) -> Transport:
-        from ..transport.pcsc import PcscTransport
-
-        return PcscTransport(self.name)
+        return reader_transport(self.name)
 
 
 class VirtualSlot(Slot):
@@ -56,9 +55,7 @@ class VirtualSlot(Slot):
         return self.current is not None
 
     def transport(self) -> Transport:
-        from ..transport.virtual import VirtualTransport
-
-        return VirtualTransport(self.current, name=self.name)
+        return card_transport(self.current, name=self.name)
 
     def done(self, retry: bool) -> None:
         with self.lock:

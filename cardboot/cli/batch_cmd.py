@@ -159,7 +159,7 @@ def _virtual_slots(args, batch, ledger, name):
     todo = [r for r in batch.rows if r.iccid not in done]
     from pathlib import Path
 
-    from vsim.state import StateKeeper, load_state
+    from vsim.state import StateKeeper
 
     def card(row):
         c = vsim.load_card(args.vsim_profile, iccid=row.iccid)
@@ -167,8 +167,9 @@ def _virtual_slots(args, batch, ledger, name):
             return c
         path = Path(args.vsim_state, f"{row.iccid}.json")
         path.parent.mkdir(parents=True, exist_ok=True)
-        load_state(c, path)
-        return c, StateKeeper(c, path)
+        keeper = StateKeeper(c, path)
+        keeper.acquire(0)  # the served card holds its state for the run (released when the process ends)
+        return c, keeper
 
     slots = []
     for i, port in enumerate(sorted(by_port)[: args.vsim_slots]):

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 from ..apdu import Trace
 from ..card import Card
-from ..provision.session import card_session
+from ..provision.session import DEFAULT_WAIT, card_session
 from ..errors import UsageError
 from ..provision.access import Secrets
 from ..secret import Secret
 from ..transport.base import Transport
+from ..transport.open import transport_for
 from ..infile import read_bounded
 
 
@@ -28,6 +29,8 @@ def add_card_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--protocol", choices=["any", "T=0", "T=1"], default="any", help="PC/SC protocol")
     parser.add_argument("--family", choices=["sim", "uicc"], help="skip detection (default: detect)")
     parser.add_argument("--trace", action="store_true", help="print the APDU trace (secrets shown as ****)")
+    parser.add_argument("--wait", type=float, metavar="S", default=None,
+                        help="how long to wait for a card another client holds (default 5 s), then exit 3")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -85,23 +88,8 @@ class CardContext:
 
 
 def make_transport(args) -> tuple[Transport, str]:
-    if getattr(args, "reader", None) is not None:
-        from ..transport.pcsc import PcscTransport
-
-        return PcscTransport(args.reader, args.protocol), f"reader {args.reader}"
-    import vsim
-    from vsim.state import StateKeeper, load_state
-
-    from ..transport.virtual import VirtualTransport
-
-    spec = args.vsim or "uicc"
-    profile, _, state = spec.partition(":")
-    card = vsim.load_card(profile, t0=args.t0)
-    after = None
-    if state:
-        load_state(card, state)
-        after = StateKeeper(card, state).after
-    return VirtualTransport(card, name=f"vsim:{profile}", after=after), f"vsim {profile}" + (f" ({state})" if state else "")
+    return transport_for(reader=getattr(args, "reader", None), vsim=getattr(args, "vsim", None),
+                         protocol=getattr(args, "protocol", "any"), t0=getattr(args, "t0", False))
 
 
 @contextlib.contextmanager
@@ -115,7 +103,8 @@ def open_card(args, *, dry_run: bool = False):
         transport = DryRunTransport(transport)
     trace = Trace(keep=bool(getattr(args, "trace", False)))
     try:
-        with card_session(transport, family=args.family, trace=trace) as card:
+        with card_session(transport, family=args.family, trace=trace,
+                          wait=getattr(args, "wait", None) or DEFAULT_WAIT) as card:
             card.session.reveal = bool(getattr(args, "show_secrets", False))
             yield CardContext(card, transport, trace, source)
     finally:

@@ -36,6 +36,15 @@ class Transport(ABC):
     @abstractmethod
     def transmit(self, apdu: bytes) -> bytes: ...
 
+    def hold(self, wait: float) -> None:
+        """Take the card for one session, so no other client's command lands between two of ours (PC/SC:
+        a transaction; a virtual card: its state's lock). Waits at most ``wait`` seconds for another
+        holder, then raises :class:`cardboot.errors.CardBusyError`. A link only this process uses needs
+        nothing."""
+
+    def release(self) -> None:
+        """Give the card back (never raises: a card that is gone is released)."""
+
     def __enter__(self) -> "Transport":
         self.connect()
         return self

@@ -2,11 +2,22 @@
 
 The low-level API is used on purpose: one ``SCardTransmit`` per APDU with no observers or list
 conversions beyond the one pyscard needs, so cardboot's per-APDU host overhead stays small.
+
+A card session runs inside ``SCardBeginTransaction`` / ``SCardEndTransaction`` (:meth:`PcscTransport.hold`):
+the card is connected shared, so without it another client's SELECT could land between our SELECT and
+our UPDATE BINARY (on a SIM's one channel, our bytes would go into their file; benches.md). pcsc-lite's
+SCardBeginTransaction waits without a bound while another handle holds the card, so it runs in a worker
+thread and the session waits for it at most ``wait`` seconds; a worker that gets the card after the
+session gave up hands it back at once. A reset by another client while we waited (SCARD_W_RESET_CARD)
+reconnects and marks the card fresh (the MF selected, nothing verified); one during the session stops it
+(:class:`CardResetError`): nothing is sent on a guess of where the card stands.
 """
 
 from __future__ import annotations
 
-from ..errors import CardRemovedError, NoCardError, ReaderNotFoundError, TransportError
+import threading
+
+from ..errors import CardBusyError, CardRemovedError, CardResetError, NoCardError, ReaderNotFoundError, TransportError
 from .base import Transport
 
 try:  # pyscard is a hard dependency, but keep import errors readable
@@ -122,6 +133,7 @@ class PcscTransport(Transport):
         self._pci = None
         self._proto_name = "T=1"
         self._atr = b""
+        self._held = False
 
     def _protocol_mask(self) -> int:
         s = _need_scard()
@@ -132,6 +144,9 @@ class PcscTransport(Transport):
     def _raise(self, hr: int, doing: str):
         s = scard
         msg = s.SCardGetErrorMessage(hr).strip()
+        if hr == s.SCARD_W_RESET_CARD and self._held:
+            raise CardResetError(f"{self.name}: another client reset the card while {doing}: what this session "
+                                 "had selected and verified is gone, nothing more was sent; run the command again")
         if hr in (s.SCARD_E_NO_SMARTCARD, s.SCARD_W_REMOVED_CARD) and doing == "connect":
             raise NoCardError(f"{self.name}: no card in the reader")
         if hr in (s.SCARD_W_REMOVED_CARD, s.SCARD_E_NO_SMARTCARD, s.SCARD_W_RESET_CARD,
@@ -172,8 +187,70 @@ class PcscTransport(Transport):
             self._raise(hr, "reading the ATR")
         self._atr = bytes(atr)
 
+    # --- holding the card for a session ---------------------------------------------------------------
+    def hold(self, wait: float) -> None:
+        s = _need_scard()
+        if self._card is None:
+            raise NoCardError(f"{self.name}: not connected")
+        for _ in range(3):
+            hr = self._begin_transaction(wait)
+            if hr == s.SCARD_S_SUCCESS:
+                self._held = True
+                return
+            if hr == s.SCARD_W_RESET_CARD:  # reset by another client: the card stands at the MF again
+                hr, proto = s.SCardReconnect(self._card, s.SCARD_SHARE_SHARED, self._protocol_mask(),
+                                             s.SCARD_LEAVE_CARD)
+                if hr != s.SCARD_S_SUCCESS:
+                    self._raise(hr, "reconnecting after another client reset the card")
+                self._set_protocol(proto)
+                self._read_atr()
+                self.fresh = True
+                continue
+            self._raise(hr, "taking the card for this session (SCardBeginTransaction)")
+        raise CardResetError(f"{self.name}: the card was reset by another client three times while this session "
+                             "waited for it; nothing was sent")
+
+    def _begin_transaction(self, wait: float) -> int:
+        """SCardBeginTransaction in a worker, waited for at most ``wait`` s (see the module docstring)."""
+        s = scard
+        card, ctx = self._card, self._ctx
+        done = threading.Event()
+        lock = threading.Lock()
+        state = {"hr": None, "abandoned": False}
+
+        def begin() -> None:
+            hr = s.SCardBeginTransaction(card)
+            with lock:
+                if state["abandoned"]:  # the session gave up: hand the card straight back, and let go of it
+                    if hr == s.SCARD_S_SUCCESS:
+                        s.SCardEndTransaction(card, s.SCARD_LEAVE_CARD)
+                    s.SCardDisconnect(card, s.SCARD_LEAVE_CARD)
+                    s.SCardReleaseContext(ctx)
+                    return
+                state["hr"] = hr
+                done.set()
+
+        threading.Thread(target=begin, name=f"pcsc-begin {self.name}", daemon=True).start()
+        if done.wait(max(wait, 0.0)):
+            return state["hr"]
+        with lock:
+            if state["hr"] is not None:  # it came just as the wait ran out
+                return state["hr"]
+            state["abandoned"] = True
+            self._card = self._ctx = None  # the worker owns them now (its call holds the context)
+        raise CardBusyError(f"{self.name}: another PC/SC client has held the card for more than {wait:g} s "
+                            "(another cardboot, pcsc_scan, OpenSC / a browser's PKCS#11 module, ModemManager); "
+                            "nothing was sent. Try again, or wait longer with --wait S")
+
+    def release(self) -> None:
+        s = scard
+        if self._held and self._card is not None:
+            s.SCardEndTransaction(self._card, s.SCARD_LEAVE_CARD)
+        self._held = False
+
     def disconnect(self) -> None:
         s = scard
+        self.release()
         if self._card is not None:
             s.SCardDisconnect(self._card, s.SCARD_LEAVE_CARD)
             self._card = None

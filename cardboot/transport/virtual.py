@@ -3,20 +3,41 @@
 Works with any object that has ``power_on() -> atr``, ``reset() -> atr``, ``power_off()``,
 ``process(apdu: bytes) -> bytes`` and ``t0: bool`` (vsim's cards do). A card that raises
 ``ConnectionError`` (vsim's fault injection "drop the link") is reported as :class:`CardRemovedError`.
+
+``keeper`` (vsim's :class:`vsim.state.StateKeeper`: ``acquire(wait)``, ``release()``, ``after(apdu)``)
+makes the card's state file the card: :meth:`hold` locks and loads it for the session, every changing
+command is saved, :meth:`release` lets the next process in.
 """
 
 from __future__ import annotations
 
-from ..errors import CardRemovedError, NoCardError
+from ..errors import CardBusyError, CardRemovedError, NoCardError
 from .base import Transport
 
 
 class VirtualTransport(Transport):
-    def __init__(self, card, name: str = "vsim", after=None):
+    def __init__(self, card, name: str = "vsim", after=None, keeper=None):
         self.card = card
         self.name = name
-        self.after = after  # called with each C-APDU after the card answered (vsim's state keeper)
+        self.keeper = keeper
+        # called with each C-APDU after the card answered
+        self.after = after if after is not None else (keeper.after if keeper is not None else None)
         self._atr: bytes | None = None
+
+    def hold(self, wait: float) -> None:
+        if self.keeper is None:
+            return
+        try:
+            self.keeper.acquire(wait)
+        except TimeoutError as e:
+            raise CardBusyError(f"{self.name}: {e}; nothing was sent. Try again, or wait longer with --wait S") \
+                from None
+        # the card's content is the state file's now: power it up afresh from that
+        self._atr = bytes(self.card.reset()) if self._atr is not None else None
+
+    def release(self) -> None:
+        if self.keeper is not None:
+            self.keeper.release()
 
     def connect(self) -> None:
         try:
@@ -26,9 +47,12 @@ class VirtualTransport(Transport):
         self.fresh = True
 
     def disconnect(self) -> None:
-        if self._atr is not None:
-            self.card.power_off()
-        self._atr = None
+        try:
+            if self._atr is not None:
+                self.card.power_off()
+            self._atr = None
+        finally:
+            self.release()
 
     def reset(self) -> bytes:
         self.fresh = True

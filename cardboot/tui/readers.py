@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from ..errors import CardbootError, NoCardError
 from ..transport.base import Transport
+from ..transport.open import card_transport, reader_transport
 
 
 class ReaderKind(StrEnum):
@@ -32,12 +33,8 @@ class ReaderEntry:
         if self.kind is ReaderKind.VSIM:
             if not self.present:
                 raise NoCardError(f"{self.name}: no card (press i to insert the virtual card)")
-            from ..transport.virtual import VirtualTransport
-
-            return VirtualTransport(self.card, name=self.name)
-        from ..transport.pcsc import PcscTransport
-
-        return PcscTransport(self.name)
+            return card_transport(self.card, name=self.name)
+        return reader_transport(self.name)
 
 
 def virtual_entries(profiles=None) -> list[ReaderEntry]:
