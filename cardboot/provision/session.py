@@ -25,6 +25,7 @@ DEFAULT_WAIT = 5.0  # seconds a session waits for a card another client holds (-
 def card_session(transport: Transport, *, family: str | None = None, trace: Trace | None = None,
                  wait: float = DEFAULT_WAIT) -> Iterator[Card]:
     try:
+        transport.wait = wait
         transport.connect()
         transport.hold(wait)
         yield connect_card(transport, family=family, trace=trace)

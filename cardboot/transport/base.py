@@ -24,6 +24,9 @@ class Transport(ABC):
     @abstractmethod
     def atr(self) -> bytes: ...
 
+    #: seconds a connect / :meth:`hold` waits for a card another client holds (set by the card session)
+    wait: float = 5.0
+
     #: True when the card was just powered up or reset by this transport, so the MF is selected and no
     #: logical channel is open; False when an earlier session may have left it anywhere.
     fresh: bool = False

@@ -162,7 +162,16 @@ class PcscTransport(Transport):
             hr, readers = s.SCardListReaders(self._ctx, [])
             readers = list(readers) if hr == s.SCARD_S_SUCCESS else []
             self.name = resolve_reader(self.reader_spec, readers)
-            hr, card, proto = s.SCardConnect(self._ctx, self.name, s.SCARD_SHARE_SHARED, self._protocol_mask())
+            ctx, mask = self._ctx, self._protocol_mask()
+
+            def let_go(result) -> None:
+                if result[0] == s.SCARD_S_SUCCESS:
+                    s.SCardDisconnect(result[1], s.SCARD_LEAVE_CARD)
+                s.SCardReleaseContext(ctx)
+
+            # pcsc-lite's SCardConnect also waits while another handle holds a transaction
+            hr, card, proto = self._within(self.wait, lambda: s.SCardConnect(ctx, self.name, s.SCARD_SHARE_SHARED,
+                                                                           mask), let_go)
             if hr != s.SCARD_S_SUCCESS:
                 self._raise(hr, "connect")
             self._card = card
@@ -211,33 +220,43 @@ class PcscTransport(Transport):
                              "waited for it; nothing was sent")
 
     def _begin_transaction(self, wait: float) -> int:
-        """SCardBeginTransaction in a worker, waited for at most ``wait`` s (see the module docstring)."""
         s = scard
         card, ctx = self._card, self._ctx
+
+        def give_back(hr: int) -> None:
+            if hr == s.SCARD_S_SUCCESS:
+                s.SCardEndTransaction(card, s.SCARD_LEAVE_CARD)
+            s.SCardDisconnect(card, s.SCARD_LEAVE_CARD)
+            s.SCardReleaseContext(ctx)
+
+        return self._within(wait, lambda: s.SCardBeginTransaction(card), give_back)
+
+    def _within(self, wait: float, call, give_back):
+        """``call()`` (a pcsc-lite call that waits while another handle holds the card) in a worker, waited
+        for at most ``wait`` s. Past that the session gives up (:class:`CardBusyError`); the worker, when its
+        call returns, hands back what it got with ``give_back(result)`` — the context is its own from then
+        on, as its call holds it."""
         done = threading.Event()
         lock = threading.Lock()
-        state = {"hr": None, "abandoned": False}
+        state = {"result": None, "abandoned": False}
 
-        def begin() -> None:
-            hr = s.SCardBeginTransaction(card)
+        def work() -> None:
+            result = call()
             with lock:
-                if state["abandoned"]:  # the session gave up: hand the card straight back, and let go of it
-                    if hr == s.SCARD_S_SUCCESS:
-                        s.SCardEndTransaction(card, s.SCARD_LEAVE_CARD)
-                    s.SCardDisconnect(card, s.SCARD_LEAVE_CARD)
-                    s.SCardReleaseContext(ctx)
+                if state["abandoned"]:
+                    give_back(result)
                     return
-                state["hr"] = hr
+                state["result"] = result
                 done.set()
 
-        threading.Thread(target=begin, name=f"pcsc-begin {self.name}", daemon=True).start()
+        threading.Thread(target=work, name=f"pcsc {self.name}", daemon=True).start()
         if done.wait(max(wait, 0.0)):
-            return state["hr"]
+            return state["result"]
         with lock:
-            if state["hr"] is not None:  # it came just as the wait ran out
-                return state["hr"]
+            if done.is_set():  # it came just as the wait ran out
+                return state["result"]
             state["abandoned"] = True
-            self._card = self._ctx = None  # the worker owns them now (its call holds the context)
+            self._card = self._ctx = None  # the worker owns them now
         raise CardBusyError(f"{self.name}: another PC/SC client has held the card for more than {wait:g} s "
                             "(another cardboot, pcsc_scan, OpenSC / a browser's PKCS#11 module, ModemManager); "
                             "nothing was sent. Try again, or wait longer with --wait S")

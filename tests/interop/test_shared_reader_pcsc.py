@@ -63,3 +63,28 @@ def test_writers_inspect_and_opensc_at_once(vsim_reader_factory, opensc_env, fam
     changed = {p for p in before if before[p] != after[p]}
     assert changed <= {DM_BOOTSTRAP[family]}, f"files other than EF DM_Bootstrap changed: {changed}"
     assert pin1.retries == tries - 1  # the one wrong VERIFY, counted once
+
+
+def test_a_card_another_client_holds_is_busy_after_the_wait(vsim_reader_factory):
+    """Another process's transaction held past --wait: exit 3 naming who can hold a card, nothing sent;
+    once it ends, the same command goes through."""
+    from smartcard import scard
+
+    handle = vsim_reader_factory("uicc")
+    hr, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    hr, card, _ = scard.SCardConnect(ctx, handle.reader, scard.SCARD_SHARE_SHARED,
+                                     scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
+    assert hr == scard.SCARD_S_SUCCESS
+    try:
+        assert scard.SCardBeginTransaction(card) == scard.SCARD_S_SUCCESS
+        started = time.monotonic()
+        p = cardboot("inspect", "--reader", handle.reader, "--wait", "1")
+        code, err = p.wait(60), p.stderr.read()
+        assert code == 3 and "another PC/SC client has held the card for more than 1 s" in err, err
+        assert time.monotonic() - started < 30 and "Traceback" not in err
+        scard.SCardEndTransaction(card, scard.SCARD_LEAVE_CARD)
+        p = cardboot("inspect", "--reader", handle.reader, "--wait", "5")
+        assert p.wait(60) == 0, p.stderr.read()
+    finally:
+        scard.SCardDisconnect(card, scard.SCARD_LEAVE_CARD)
+        scard.SCardReleaseContext(ctx)
