@@ -23,7 +23,7 @@ __all__ = [
 
 def card_from_profile(profile: CardProfile, t0: bool = False) -> VirtualCard:
     cls = VirtualSim if profile.family == "sim" else VirtualUicc
-    return cls(profile, t0=t0)
+    return cls(profile, t0=t0 or profile.protocol == "T=0")
 
 
 def load_card(name_or_path: str | Path, t0: bool = False, iccid: str | None = None) -> VirtualCard:

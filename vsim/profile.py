@@ -6,6 +6,8 @@ A layout names the card family and ATR, its PINs, and its files by path::
     family = "uicc"                      # or "sim"
     atr = "3B 9F 96 80 1F C7 80 31 E0 73 FE 21 1B 63 3A 20 4E 83 00 90 00 31"
     memory = 16384                       # optional: bytes of EF content (CREATE FILE, TS 102 222)
+    protocol = "T=0"                     # optional: always answer with the T=0 procedure (61xx / 6Cxx),
+                                         # as a twin of a card whose ATR offers T=0 alone (default: --t0)
 
     [[pin]]
     name = "PIN1"                         # SIM: CHV1 / CHV2 / ADM1
@@ -15,7 +17,9 @@ A layout names the card family and ATR, its PINs, and its files by path::
     puk = "12345678"
 
     [[file]]
-    path = "3F00/2F00"                    # FIDs from the MF, hex
+    path = "3F00/2F00"                    # FIDs from the MF, hex; an ADF may be named by its AID instead
+                                          # ("3F00/A0000000871002/6F07", pySim's notation): one without an
+                                          # FID of its own (no 83, or 7FFF) is reached by SELECT AID only
     name = "EF.DIR"
     type = "linear"                       # mf | df | adf | transparent | linear
     record_size = 38
@@ -47,6 +51,7 @@ from .fs import ALWAYS, DF, EF, MF_FID, NEVER, AccessCondition, Node
 from .pins import Pin
 
 FAMILIES = ("sim", "uicc")
+AID_FID_BASE = 0x10000  # internal keys of ADFs named by their AID: above every FID, so no SELECT reaches one
 FILE_TYPES = ("mf", "df", "adf", "transparent", "linear")
 
 
@@ -61,6 +66,7 @@ class CardProfile:
     pins: dict[int, Pin] = field(default_factory=dict)
     name: str = ""
     memory: int | None = None  # bytes of EF content the card can hold (CREATE FILE: 6A84 past it)
+    protocol: str = ""  # "T=0": the card always runs T=0 (a twin of a T=0-only card)
 
 
 def profile_dirs() -> list[Path]:
@@ -226,6 +232,7 @@ def parse_profile(text: str, source: str = "<profile>") -> CardProfile:
     if not files:
         raise ProfileError(source, None, "no [[file]] entries")
     mf: DF | None = None
+    adf_keys: dict[bytes, int] = {}  # ADFs named by their AID -> their internal key
     for i, entry in enumerate(files):
         ferr = err_at("file", i)
         raw_path = entry.get("path")
@@ -233,15 +240,28 @@ def parse_profile(text: str, source: str = "<profile>") -> CardProfile:
             raise ferr("path", "file needs a path like 3F00/2F00")
         parts = raw_path.strip("/").split("/")
         fids: list[int] = []
-        for part in parts:
+        path_aid: bytes | None = None
+        for n, part in enumerate(parts):
+            if n == 1 and re.fullmatch(r"(?:[0-9A-Fa-f]{2}){5,16}", part):  # an ADF by its AID
+                aid_b = bytes.fromhex(part)
+                if aid_b not in adf_keys:
+                    if len(parts) > 2:
+                        raise ferr("path", f"ADF {part} of {raw_path} is not defined before it")
+                    adf_keys[aid_b] = AID_FID_BASE + len(adf_keys)
+                    path_aid = aid_b
+                fids.append(adf_keys[aid_b])
+                continue
             if not re.fullmatch(r"[0-9A-Fa-f]{4}", part):
-                raise ferr("path", f"bad FID {part!r} in path {raw_path!r} (4 hex digits expected)")
+                raise ferr("path", f"bad FID {part!r} in path {raw_path!r} (4 hex digits, or an ADF's AID "
+                                   "after 3F00)")
             fids.append(int(part, 16))
         if fids[0] != MF_FID:
             raise ferr("path", f"path {raw_path!r} must start at the MF 3F00")
-        ftype = entry.get("type", "mf" if len(fids) == 1 else None)
+        ftype = entry.get("type", "mf" if len(fids) == 1 else "adf" if path_aid else None)
         if ftype not in FILE_TYPES:
             raise ferr("type", f"type must be one of {', '.join(FILE_TYPES)}, not {ftype!r}")
+        if path_aid is not None and ftype != "adf":
+            raise ferr("type", f"{raw_path} names an AID: it must be an ADF (type = \"adf\")")
         fid = fids[-1]
         if fid in (0xFFFF, 0x7FFF) or (fid == MF_FID) != (len(fids) == 1):
             raise ferr("path", f"FID {fid:04X} is reserved here")
@@ -254,9 +274,11 @@ def parse_profile(text: str, source: str = "<profile>") -> CardProfile:
         if ftype in ("mf", "df", "adf"):
             node: Node = DF(fid, name, access=access)
             if ftype == "adf":
-                node.aid = _hex(entry.get("aid", ""), ferr, "aid")
+                node.aid = _hex(entry["aid"], ferr, "aid") if "aid" in entry or path_aid is None else path_aid
                 if not 5 <= len(node.aid) <= 16:
                     raise ferr("aid", "an ADF needs an AID of 5..16 bytes")
+                if path_aid is not None and not node.aid.startswith(path_aid):  # the path may give its start
+                    raise ferr("aid", f"aid {node.aid.hex().upper()} does not start with the AID its path names")
             pin_names = entry.get("pins", [])
             if not isinstance(pin_names, list):
                 raise ferr("pins", f"pins must be a list of PIN names like [\"PIN1\", \"ADM1\"], not {pin_names!r}")
@@ -324,4 +346,7 @@ def parse_profile(text: str, source: str = "<profile>") -> CardProfile:
     except (PyAsn1Error, ValueError, TypeError) as e:  # a value of the wrong type reaching the DER encoder
         raise ProfileError(source, lines.line("pkcs15", 0), f"[pkcs15] cannot be encoded: {e}") from None
     memory = _int(card["memory"], cerr, "memory", 1, 1 << 24) if "memory" in card else None
-    return CardProfile(source, family, atr, mf, pins, str(card.get("name", "")), memory)
+    protocol = card.get("protocol", "")
+    if protocol not in ("", "T=0", "T=1"):
+        raise cerr("protocol", f'protocol must be "T=0" or "T=1", not {protocol!r}')
+    return CardProfile(source, family, atr, mf, pins, str(card.get("name", "")), memory, protocol)

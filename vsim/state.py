@@ -155,7 +155,13 @@ class StateKeeper:
         if self._fd is not None:
             return
         lock_path = self.path.with_name(self.path.name + ".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        folder = self.path.parent
+        if not folder.is_dir():
+            raise FileNotFoundError(f"cannot keep card state {self.path}: folder {folder} does not exist")
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as e:
+            raise OSError(f"cannot lock card state {self.path}: {e.strerror}") from None
         deadline = time.monotonic() + max(wait, 0.0)
         while True:
             try:

@@ -94,7 +94,8 @@ class VirtualUicc(VirtualCard):
         else:
             assert isinstance(node, DF)
             out = tlv(0x82, bytes([_DESC_DF, _DATA_CODING]))
-            out += tlv(0x83, node.fid.to_bytes(2, "big"))
+            if node.fid <= 0xFFFF:  # an ADF named only by its AID has no FID to state
+                out += tlv(0x83, node.fid.to_bytes(2, "big"))
             if node.aid:
                 out += tlv(0x84, node.aid)
             free = admin.memory_free(self)

@@ -124,3 +124,26 @@ def decode_fcp(data: bytes, where: str = "") -> FileInfo:
         size = record_size * record_count
     return FileInfo(FileKind(kind), fid, structure, size, record_size, record_count, aid, sfi or None, lifecycle,
                     access, pins, bytes(data), free if kind != "EF" else None)
+
+
+def _fcp_items(raw: bytes) -> list[tlv.Tlv] | None:
+    if raw[:1] != b"\x62":
+        return None
+    try:
+        return tlv.parse(raw, what="FCP")[0].children(padding=True)
+    except TlvError:
+        return None
+
+
+def explicit_sfi(raw: bytes) -> int | None:
+    """The SFI an FCP states in tag 88 (TS 102 221 11.1.1.4.8); None when it says none or is no FCP."""
+    items = _fcp_items(raw)
+    sfi = tlv.find(items, 0x88) if items else None
+    return sfi.value[0] >> 3 if sfi is not None and len(sfi.value) == 1 and sfi.value[0] >> 3 else None
+
+
+def security_attributes(raw: bytes) -> bytes | None:
+    """The FCP's security attributes TLV (8B, 8C or AB, TS 102 221 11.1.1.4.7) verbatim: what CREATE FILE
+    of the same file again carries. None when the FCP states none."""
+    found = next((t for t in _fcp_items(raw) or [] if t.tag in (0x8B, 0x8C, 0xAB)), None)
+    return tlv.encode(found.tag, found.value) if found is not None else None

@@ -49,13 +49,16 @@ def run_dump(args) -> int:
     write_private(args.out, to_layout(dump, twin_values(dump, secrets)), what="card dump")
     unread = [f for f in dump.files.values() if f.note]
     summary = {"status": "dumped", "out": args.out, "files": len(dump.files), "apdus": dump.apdus,
-               "selects": dump.selects, "not_read": {"/".join(f"{x:04X}" for x in f.path): f.note for f in unread}}
+               "selects": dump.selects, "not_read": {dump.path_text(f.path): f.note for f in unread},
+               "not_reached": dump.skipped}
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
         print(f"dumped {len(dump.files)} files of {ctx.source} to {args.out} ({dump.apdus} APDUs)")
         for path, note in summary["not_read"].items():
             print(f"  {path}: {note}")
+        for what in dump.skipped:
+            print(f"  not reached: {what}")
     return 0
 
 

@@ -23,7 +23,11 @@ def add_parsers(sub) -> None:
     i.add_argument("--dry-run", action="store_true", help="read the card and print the commands that would "
                                                           "change it, without sending them")
     i.add_argument("--recreate", action="store_true",
-                   help="DELETE FILE and CREATE FILE again where a file's structure, size or access differs")
+                   help="DELETE FILE and CREATE FILE again where a file's structure, size or access differs; "
+                        "grow a full EF.DIR by one record (every record kept)")
+    i.add_argument("--no-efdir", action="store_true",
+                   help="leave a full EF.DIR alone: the application is then reachable by its AID only (D.3.1 "
+                        "looks in EF.DIR first)")
     i.set_defaults(func=run_init)
 
 
@@ -37,7 +41,8 @@ def _hex_apdu(apdu: bytes) -> str:
 def run_init(args) -> int:
     layout = load_layout(args.layout)
     with open_card(args, dry_run=args.dry_run) as ctx:
-        result = init_card(ctx.card, layout, secrets_from(args), recreate=args.recreate, dry_run=args.dry_run)
+        result = init_card(ctx.card, layout, secrets_from(args), recreate=args.recreate, dry_run=args.dry_run,
+                             no_efdir=args.no_efdir)
         held = list(getattr(ctx.transport, "held", []))
     status = ("planned" if args.dry_run else "incomplete" if result.missing
               else "unchanged" if result.unchanged else "initialized")

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from ..card.access_rule import (ALWAYS, AccessRules, Key, Never, Rule, RuleNotSatisfiable, is_adm_ref, key_ref_name,
                                 keys_to_present)
 from ..card.pin import pin_block
+from ..card.atr import atr_protocols
+from ..card.fcp import explicit_sfi
 from ..card.connect import Card
 from ..card.efdir import PKCS15_AID, decode_efdir
 from ..card.fileinfo import FileInfo, sim_chv_name
@@ -33,6 +35,7 @@ from ..pkcs15.odf import read_odf
 from .access import Secrets, present
 from .difference import Difference
 
+ADF_KEY_BASE = 0x10000  # dumped ADFs with no FID of their own: keys above every FID (written by AID)
 _MF_KNOWN = (0x2F00, 0x2FE2, 0x2F05, 0x2F06, 0x2F08, 0x5015)
 _DF_KNOWN = (0x6F06, 0x5031, 0x5032)
 _SCAN_MF = (range(0x2F00, 0x3000), range(0x7F00, 0x7FFF), range(0x5F00, 0x6000))
@@ -59,6 +62,16 @@ class CardDump:
     source: str
     files: dict[FilePath, DumpedFile] = field(default_factory=dict)
     keys: dict[int, tuple[str, int | None]] = field(default_factory=dict)  # ref -> (name, tries left)
+    skipped: list[str] = field(default_factory=list)  # what the card listed but the dump could not reach
+    protocol: str = ""  # the protocol the card ran during the dump (T=0 / T=1)
+
+    def path_text(self, path: FilePath) -> str:
+        """A dumped file's path as a layout names it: an ADF without an FID of its own by its AID."""
+        if len(path) > 1 and path[1] >= ADF_KEY_BASE:
+            adf = self.files.get(path[:2])
+            aid = adf.aid.hex().upper() if adf is not None and adf.aid else f"{path[1]:X}"
+            return "/".join(["3F00", aid] + [f"{f:04X}" for f in path[2:]])
+        return path_str(path)
     apdus: int = 0
     selects: int = 0
 
@@ -69,7 +82,8 @@ class _Walker:
         self.secrets = secrets or Secrets()
         self.verified: set[int] = set()  # key references verified in this walk
         self.uicc = isinstance(card, UiccCard)
-        self.dump = CardDump("uicc" if self.uicc else "sim", bytes(card.atr), source)
+        self.dump = CardDump("uicc" if self.uicc else "sim", bytes(card.atr), source,
+                             protocol=getattr(card.exchange.transport, "protocol", ""))
         self.adf_of: dict[FilePath, bytes] = {}  # ADF path -> AID
         self.done: set[FilePath] = set()
 
@@ -77,7 +91,7 @@ class _Walker:
     def _address(self, path: FilePath) -> FilePath:
         """How to SELECT a file: inside an ADF from the application (7FFF/...), else from the MF."""
         for adf, aid in self.adf_of.items():
-            if path[: len(adf)] == adf and len(path) > len(adf):
+            if path[: len(adf)] == adf and (len(path) > len(adf) or adf[1] >= ADF_KEY_BASE):
                 self.card.select_aid(aid, info=False)
                 return (CURRENT_ADF,) + path[len(adf):]
         return path
@@ -188,6 +202,7 @@ class _Walker:
         if efdir is not None and efdir.content is not None and efdir.info.record_size:
             size = efdir.info.record_size
             apps = decode_efdir([efdir.content[i:i + size] for i in range(0, len(efdir.content), size)])
+        self.apps = apps
         if self.uicc and not any(app.is_pkcs15 for app in apps):
             self.adf(PKCS15_AID, "PKCS#15")  # as the field finds it without EF.DIR (real-cards.md)
         for app in apps:
@@ -199,14 +214,22 @@ class _Walker:
                     self.children(path, _DF_KNOWN)
 
     def adf(self, aid: bytes, name: str) -> None:
-        """An application selected by its AID, kept under the MF at the FID its FCP names."""
+        """An application selected by its AID, kept under the MF at the FID its FCP names — or, when it
+        names none (no 83, as two real UICCs' USIMs) or the reserved 7FFF, under a key of its own that the
+        layout writes as the AID (``3F00/<AID>``)."""
         try:
             info = self.card.select_aid(aid)
-        except (CardFileNotFoundError, StatusWordError, DecodeError):
+        except (CardFileNotFoundError, StatusWordError, DecodeError) as e:
+            if name != "PKCS#15" or any(a.is_pkcs15 for a in self.apps):
+                self.dump.skipped.append(f"{name or 'application'} {aid.hex().upper()}: SELECT by AID failed ({e})")
             return
-        if info is None or info.fid is None:
+        if info is None:
+            self.dump.skipped.append(f"{name or 'application'} {aid.hex().upper()}: no FCP")
             return
-        path = (MF, info.fid)
+        fid = info.fid
+        if fid is None or fid in (0x7FFF, 0xFFFF, MF):
+            fid = ADF_KEY_BASE + sum(1 for p in self.adf_of if p[1] >= ADF_KEY_BASE)
+        path = (MF, fid)
         self.adf_of[path] = info.aid or aid
         self.done.add(path)
         self._record(path, info, name, info.aid or aid)
@@ -290,21 +313,6 @@ def _condition(rule: Rule | None, names: dict[int, str], default: str) -> tuple[
     return "never", f"the card's rule is {rule}; the twin enforces NEV"
 
 
-def _explicit_sfi(raw: bytes) -> int | None:
-    """The SFI an FCP states in tag 88 (TS 102 221 11.1.1.4.8); None when it says none or is no FCP."""
-    from .. import tlv
-    from ..errors import TlvError
-
-    if raw[:1] != b"\x62":
-        return None
-    try:
-        items = tlv.parse(raw, what="FCP")[0].children()
-    except TlvError:
-        return None
-    sfi = tlv.find(items, 0x88)
-    return sfi.value[0] >> 3 if sfi is not None and len(sfi.value) == 1 and sfi.value[0] >> 3 else None
-
-
 def twin_values(dump: CardDump, secrets: Secrets) -> dict[int, bytes]:
     """Key reference -> the value the twin's key gets: the operator's PIN for PIN1 / CHV1, the ADM for
     ADM1 (a SIM's ADM level), as the VERIFY data carries it (a 16-hex-digit ADM key is its 8 bytes);
@@ -335,6 +343,8 @@ def to_layout(dump: CardDump, values: dict[int, bytes] | None = None) -> str:
            "# PIN / ADM values were not read from the card: they are the ones given to `cardboot dump`.",
            "", "[card]", f"name = {_toml_str('twin of ' + dump.source)}", f"family = {_toml_str(dump.family)}",
            f"atr = {_hexs(dump.atr)}"]
+    if dump.protocol == "T=0" and atr_protocols(dump.atr) == {0}:  # a T=0-only card: its twin runs T=0 too
+        out.append('protocol = "T=0"')
     for ref, (name, left) in sorted(dump.keys.items()):
         value = values.get(ref, b"00000000")
         retries = max(left or 0, 3 if left is None or left < 3 else left)
@@ -345,7 +355,7 @@ def to_layout(dump: CardDump, values: dict[int, bytes] | None = None) -> str:
     for path in sorted(dump.files, key=lambda p: (len(p), p)):
         f = dump.files[path]
         info = f.info
-        out += ["", "[[file]]", f"path = {_toml_str(path_str(path))}"]
+        out += ["", "[[file]]", f"path = {_toml_str(dump.path_text(path))}"]
         if f.name:
             out.append(f"name = {_toml_str(f.name)}")
         if info.is_df:
@@ -367,7 +377,7 @@ def to_layout(dump: CardDump, values: dict[int, bytes] | None = None) -> str:
                 out.append(f"size = {info.size}")
                 if f.content:
                     out.append(f"content = {_hexs(f.content)}")
-            sfi = _explicit_sfi(info.raw)
+            sfi = explicit_sfi(info.raw)
             if sfi:
                 out.append(f"sfi = {sfi}")
         for op, default in (("read", "always"), ("update", "never")):
@@ -405,7 +415,7 @@ def diff_dumps(a: CardDump, b: CardDump) -> list[Difference]:
     if a.atr != b.atr:
         out.append(Difference("card", "ATR", a.atr.hex().upper(), b.atr.hex().upper()))
     for path in sorted(set(a.files) | set(b.files), key=lambda p: (len(p), p)):
-        where = path_str(path)
+        where = (a if path in a.files else b).path_text(path)
         fa, fb = a.files.get(path), b.files.get(path)
         if fa is None or fb is None:
             out.append(Difference(where, "file", "present" if fa else "absent", "present" if fb else "absent"))

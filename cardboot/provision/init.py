@@ -25,6 +25,7 @@ from .. import tlv
 from ..card.access_rule import AccessRules, Key, decode_expanded, encode_expanded, rule_signature
 from ..card.admin import NewFile, create_file, delete_file, set_active
 from ..card.connect import Card
+from ..card.fcp import explicit_sfi, security_attributes
 from ..card.fileinfo import FileInfo
 from ..card.path import CURRENT_ADF, MF, FilePath, path_str
 from ..card.uicc import UiccCard
@@ -158,8 +159,10 @@ def _differences(seen: _Seen) -> list[Difference]:
 
 class _Init:
     def __init__(self, card: Card, layout: InitLayout, secrets: Secrets, recreate: bool, dry_run: bool,
-                 check_blank: bool = True):
+                 check_blank: bool = True, no_efdir: bool = False):
         self.card, self.layout, self.secrets = card, layout, secrets
+        self.no_efdir = no_efdir
+        self.choice_needed = False  # a full EF.DIR without --recreate / --no-efdir: nothing is changed
         self.check_blank = check_blank
         self.recreate, self.dry_run = recreate, dry_run
         self.uicc = isinstance(card, UiccCard)
@@ -173,6 +176,7 @@ class _Init:
         self.df_info: FileInfo | None = None
         self.mf_info: FileInfo | None = None
         self.df_created = False
+        self._noted_mf_arr = False
         self.creating: list[WantedFile] = []  # EFs to create, for the memory check before any change
 
     def plan(self, step: Step, run) -> None:
@@ -215,19 +219,27 @@ class _Init:
         ops = _DF_OPS if is_df else _EF_OPS
         rules = {op: (want.read if op == "read" else want.update) for op in ops}
         record = encode_expanded(rules, is_df=is_df)
-        parent_info = self.mf_info if is_df else self.df_info
+        # a new DF's files have no EF.ARR of their own yet: the MF's is found for them (TS 102 221 9.2.7
+        # searches the current DF / ADF, then the MF)
+        new_df = not is_df and self.df_info is None
+        parent_info = self.mf_info if is_df or new_df else self.df_info
         arr = parent_info.access.arr if parent_info is not None else None
         if arr is not None:
-            ref = self._arr_reference(arr.fid, record, is_df)
+            ref = self._arr_reference(arr.fid, record, is_df, mf_only=is_df or new_df)
             if ref is not None:
+                if new_df and not self._noted_mf_arr:
+                    self._noted_mf_arr = True
+                    self.result.notes.append(
+                        f"{self.layout.df.label} is new and has no EF.ARR: its files reference the MF's EF.ARR "
+                        f"3F00/{arr.fid:04X} (TS 102 221 9.2.7 finds it there)")
                 return ref
         return tlv.encode(0xAB, record)
 
-    def _arr_reference(self, arr_fid: int, record: bytes, is_df: bool) -> bytes | None:
+    def _arr_reference(self, arr_fid: int, record: bytes, is_df: bool, mf_only: bool = False) -> bytes | None:
         if record in self._arr_plan:
             return self._arr_plan[record]
         want = {op: rule_signature(r) for op, r in decode_expanded(record, is_df=is_df).items()}
-        candidates = [self.base + (arr_fid,)] if self.base != (MF,) else []
+        candidates = [self.base + (arr_fid,)] if self.base != (MF,) and not mf_only else []
         candidates.append((MF, arr_fid))
         for arr_path in candidates:
             info, records = self._arr_file(arr_path)
@@ -369,11 +381,53 @@ class _Init:
         if target is None:
             target = next((n for n, raw in enumerate(records, 1) if set(raw) == {0xFF}), None)
         if target is None:
-            self.result.missing.append(f"a free record in {efdir.label} ({len(records)} records, all used)")
+            self._full_efdir(info, records, record)
             return
         padded = record[: info.record_size or 0].ljust(info.record_size or 0, b"\xff")
         self.plan(Step("record", f"{efdir.label} record {target}", f"PKCS#15 application {aid.hex().upper()}"),
                   lambda: self._write_record(efdir.path, target, padded))
+
+    def _full_efdir(self, info: FileInfo, records: list[bytes], record: bytes) -> None:
+        """EF.DIR has no free record: the operator chooses the way out. ``--recreate`` grows it by one
+        record (DELETE FILE + CREATE FILE with the same record size, SFI and security attributes, every old
+        record written back byte for byte, each read back); ``--no-efdir`` leaves it as it is."""
+        efdir = self.layout.efdir
+        assert efdir is not None
+        n, size = len(records), info.record_size or 0
+        if self.no_efdir:
+            self.result.notes.append(
+                f"{efdir.label} left as it is (--no-efdir; its {n} record(s) are all used): the application is "
+                "reachable by its AID only. A device that follows D.3.1 (EF.DIR, then SELECT by AID) or D.2.1 "
+                "(a SIM: EF.DIR's path) will not find it; modems that SELECT the PKCS#15 AID directly will")
+            return
+        security = security_attributes(info.raw)
+        if not self.recreate or not self.uicc or security is None or not size or n >= 254:
+            why = ("a SIM has no CREATE FILE" if not self.uicc else
+                   "its FCP states no security attributes to create it again with" if security is None and
+                   self.recreate else "")
+            self.choice_needed = True
+            self.result.missing.append(
+                f"a free record in {efdir.label} ({n} records, all used): give --recreate to grow it by one "
+                "record (every record kept byte for byte, read back), or --no-efdir to leave the application "
+                "reachable by its AID only" + (f" ({why})" if why else ""))
+            return
+        old = b"".join(records)
+        self.result.notes.append(f"{efdir.label} grows from {n} to {n + 1} records; its records before: "
+                                 f"{old.hex().upper()} (to restore by hand should the card fail half way)")
+        new = NewFile(efdir.fid, "linear", security, size * (n + 1), size, sfi=explicit_sfi(info.raw))
+        parent = efdir.path[:-1]
+
+        def regrow() -> None:
+            self.card.select(parent)
+            delete_file(self.card, efdir.fid)
+            create_file(self.card, new)
+            for i, raw in enumerate(records, 1):
+                self._write_record(efdir.path, i, raw)
+            self._write_record(efdir.path, n + 1, record[:size].ljust(size, b"\xff"))
+
+        self.plan(Step("recreate", efdir.label, f"{n} -> {n + 1} records of {size} bytes; records 1..{n} written "
+                                                f"back as they were, record {n + 1}: PKCS#15 application "
+                                                f"{self.layout.aid.hex().upper()}"), regrow)
 
     def _plan_file(self, want: WantedFile, df_there: bool) -> list[Difference]:
         path = self.base + (want.fid,)
@@ -509,7 +563,9 @@ class _Init:
         if conflicts:
             raise LayoutConflictError(conflicts)
         self._check_memory()
-        if self.actions:
+        if self.actions and self.choice_needed:
+            self.result.notes.append("nothing was changed: the operator's choice above comes first")
+        elif self.actions:
             key: Key = self.layout.update_key
             auth = Step("verify", self.card.pin_name(key.ref), "the key the layout's files are updated with")
             try:
@@ -548,8 +604,8 @@ def _used(data: bytes) -> int:
 
 
 def init_card(card: Card, layout: InitLayout, secrets: Secrets | None = None, *, recreate: bool = False,
-              dry_run: bool = False, check_blank: bool = True) -> InitResult:
+              dry_run: bool = False, check_blank: bool = True, no_efdir: bool = False) -> InitResult:
     """Make ``card`` hold the layout's PKCS#15 files (see the module docstring). ``check_blank`` False
     leaves the read of a new EF DM_Bootstrap to the write that follows (it reads every byte past its
     message anyway, D.4.3): what batch --init does, saving the EF's size in READ BINARY once."""
-    return _Init(card, layout, secrets or Secrets(), recreate, dry_run, check_blank).run()
+    return _Init(card, layout, secrets or Secrets(), recreate, dry_run, check_blank, no_efdir).run()

@@ -11,7 +11,7 @@ command is saved, :meth:`release` lets the next process in.
 
 from __future__ import annotations
 
-from ..errors import CardBusyError, CardRemovedError, NoCardError
+from ..errors import CardBusyError, CardRemovedError, NoCardError, UsageError
 from .base import Transport
 
 
@@ -32,6 +32,8 @@ class VirtualTransport(Transport):
         except TimeoutError as e:
             raise CardBusyError(f"{self.name}: {e}; nothing was sent. Try again, or wait longer with --wait S") \
                 from None
+        except OSError as e:  # the state file's folder is missing or not writable: the user's to mend
+            raise UsageError(str(e)) from None
         # the card's content is the state file's now: power it up afresh from that
         self._atr = bytes(self.card.reset()) if self._atr is not None else None
 
