@@ -22,7 +22,6 @@ _FCP = re.compile(r"^# RAW FCP Template: ([0-9a-fA-F]*)\s*$")
 _BINARY = re.compile(r"^update_binary ([0-9a-fA-F]*)\s*$")
 _RECORD = re.compile(r"^update_record (\d+) ([0-9a-fA-F]*)\s*$")
 _BAD = re.compile(r"^# bad file: (.*)$")
-MAX_EXPORT = 4 << 20  # bytes: the largest public exports are ~0.5 MB
 
 
 class ExportError(ValueError):
