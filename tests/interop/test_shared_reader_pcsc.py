@@ -88,3 +88,35 @@ def test_a_card_another_client_holds_is_busy_after_the_wait(vsim_reader_factory)
     finally:
         scard.SCardDisconnect(card, scard.SCARD_LEAVE_CARD)
         scard.SCardReleaseContext(ctx)
+
+
+def test_a_reset_by_another_client_while_we_waited_starts_again_from_the_mf(vsim_reader_factory):
+    """SCARD_W_RESET_CARD when the transaction is granted: reconnect, the card fresh (MF, nothing verified,
+    no channel open), then the session goes on."""
+    from smartcard import scard
+
+    from cardboot.provision.inspect import inspect_card
+    from cardboot.card import connect_card
+    from cardboot.transport.pcsc import PcscTransport
+
+    handle = vsim_reader_factory("uicc")
+    ours = PcscTransport(handle.reader)
+    ours.connect()
+    hr, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    hr, other, _ = scard.SCardConnect(ctx, handle.reader, scard.SCARD_SHARE_SHARED,
+                                      scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
+    try:
+        assert scard.SCardBeginTransaction(other) == scard.SCARD_S_SUCCESS
+        hr, _ = scard.SCardReconnect(other, scard.SCARD_SHARE_SHARED,
+                                     scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1, scard.SCARD_RESET_CARD)
+        assert hr == scard.SCARD_S_SUCCESS
+        scard.SCardEndTransaction(other, scard.SCARD_LEAVE_CARD)
+        ours.fresh = False
+        ours.hold(5)
+        assert ours.fresh  # it knows the card stands at the MF again
+        report = inspect_card(connect_card(ours))
+        assert report.bootstrap is not None and not report.errors
+    finally:
+        ours.disconnect()
+        scard.SCardDisconnect(other, scard.SCARD_LEAVE_CARD)
+        scard.SCardReleaseContext(ctx)
