@@ -76,3 +76,26 @@ def test_a_card_held_longer_than_the_wait_is_busy_not_a_hang(tmp_path):
     assert code == 3 and "held by another process" in err and "nothing was sent" in err and "Traceback" not in err
     p = start("inspect", "--vsim", f"uicc:{state}", "--wait", "0.5")
     assert p.wait(30) == 0  # free again
+
+
+def test_a_killed_holder_leaves_no_lock_and_no_secret_behind(tmp_path):
+    """SIGKILL while holding the card: the kernel drops an fcntl lock with its process (a pid file would
+    stay); the next session gets the card at once. The lock file holds nothing and is 0600."""
+    import signal
+    import time
+
+    state = tmp_path / "card.json"
+    code = ("import sys, time, vsim\nfrom vsim.state import StateKeeper\n"
+            f"k = StateKeeper(vsim.load_card('uicc'), {str(state)!r}); k.acquire(0)\n"
+            "print('held', flush=True); time.sleep(60)\n")
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert holder.stdout.readline().strip() == "held"
+    busy = start("inspect", "--vsim", f"uicc:{state}", "--wait", "0.2")
+    assert busy.wait(30) == 3
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(10)
+    started = time.monotonic()
+    again = start("inspect", "--vsim", f"uicc:{state}", "--wait", "5")
+    assert again.wait(30) == 0 and time.monotonic() - started < 5
+    lock = tmp_path / "card.json.lock"
+    assert lock.read_bytes() == b"" and lock.stat().st_mode & 0o077 == 0
