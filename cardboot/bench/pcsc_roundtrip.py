@@ -63,9 +63,9 @@ def _measure(reader: str, n: int, label: str) -> RoundTrip:
     from smartcard.System import readers as pyscard_readers
 
     from ..apdu import ApduExchange, CardFamily, CommandApdu, Trace
-    from ..transport.pcsc import PcscTransport
+    from ..transport.open import reader_transport
 
-    transport = PcscTransport(reader)
+    transport = reader_transport(reader)
     transport.connect()
     conn = next(r for r in pyscard_readers() if str(r) == reader).createConnection()
     conn.connect()

@@ -23,7 +23,7 @@ from ..provision.dump import dump_card
 from ..provision.init import init_card
 from ..provision.layout import load_layout
 from ..secret import Secret
-from ..transport.virtual import VirtualTransport
+from ..transport.open import card_transport
 from .provision import _wire
 
 PAIRS = (("blank-uicc", "uicc"), ("blank-sim", "sim"))
@@ -74,7 +74,7 @@ def init_minimum(layout, uicc: bool) -> int:
 
 
 def _session(vcard, trace):
-    t = VirtualTransport(vcard)
+    t = card_transport(vcard)
     t.connect()
     return connect_card(t, trace=trace)
 
@@ -106,7 +106,7 @@ def bench_init_pcsc(rounds: int = 3, port: int = 35963) -> list[InitBench]:
     card each round. Raises vsim.pcscd.PcscdUnavailable without a PC/SC stack."""
     from vsim.pcscd import PcscdService, served_card
 
-    from ..transport.pcsc import PcscTransport
+    from ..transport.open import reader_transport
 
     layout = load_layout("uicc")
     service = PcscdService(port)
@@ -116,7 +116,7 @@ def bench_init_pcsc(rounds: int = 3, port: int = 35963) -> list[InitBench]:
         reader = service.ensure()[0]
         for _ in range(rounds):
             with served_card("blank-uicc", reader, port):
-                t = PcscTransport(reader)
+                t = reader_transport(reader)
                 t.connect()
                 card = connect_card(t, trace=Trace(keep=False))
                 t0 = time.perf_counter()

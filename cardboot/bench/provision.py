@@ -31,7 +31,7 @@ from ..provision.access import Secrets
 from ..provision.read import read_stored
 from ..provision.write import erase_stored, write_stored
 from ..secret import Secret
-from ..transport.virtual import VirtualTransport
+from ..transport.open import card_transport
 
 
 @dataclass
@@ -98,7 +98,7 @@ def bench_provision(sizes=(1024, 4096)) -> list[ProvisionResult]:
         for size in sizes:
             message = message_of_size(size)
             vcard = vsim.load_card(profile)
-            transport = VirtualTransport(vcard)
+            transport = card_transport(vcard)
             transport.connect()
             card = connect_card(transport, family=family, trace=Trace(keep=False))
             secrets = Secrets(pin=Secret("1234"), adm=Secret("88888888"), force=profile == "sim")
@@ -150,7 +150,7 @@ def bench_pcsc_write(rounds: int = 10, port: int = 35963) -> list[PcscWriteResul
     process. Raises vsim.pcscd.PcscdUnavailable without a PC/SC stack."""
     from vsim.pcscd import PcscdService, served_card
 
-    from ..transport.pcsc import PcscTransport
+    from ..transport.open import reader_transport
 
     message = message_of_size(0)
     service = PcscdService(port)
@@ -163,7 +163,7 @@ def bench_pcsc_write(rounds: int = 10, port: int = 35963) -> list[PcscWriteResul
                 wall = host = 0.0
                 apdus = 0
                 for _ in range(rounds):
-                    t = PcscTransport(reader)
+                    t = reader_transport(reader)
                     t.connect()
                     card = connect_card(t, family=profile, trace=Trace(keep=False))
                     t0 = time.perf_counter()
@@ -214,7 +214,7 @@ def bench_wire(size: int = 0, links=((9600, "T=0"), (115200, "T=0"))) -> list[Wi
             link = LinkModel(baud, protocol)
             t0 = protocol == "T=0"
             vcard = vsim.load_card(profile, t0=t0)
-            transport = VirtualTransport(vcard)
+            transport = card_transport(vcard)
             secrets = Secrets(adm=Secret("88888888"), force=profile == "sim")
             results = {}
             for step in ("erase0", "write", "read", "erase"):

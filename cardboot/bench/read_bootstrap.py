@@ -19,7 +19,7 @@ from ..apdu import Trace
 from ..card import connect_card
 from ..provision.lookup import locate_bootstrap, read_bootstrap
 from ..pkcs15.odf import DEFAULT_FID as ODF_FID
-from ..transport.virtual import VirtualTransport
+from ..transport.open import card_transport
 
 
 def _reads(size: int) -> int:
@@ -52,7 +52,7 @@ class ReadBootstrapResult:
 
 
 def run_once(profile: str, t0: bool):
-    transport = VirtualTransport(vsim.load_card(profile, t0=t0))
+    transport = card_transport(vsim.load_card(profile, t0=t0))
     transport.connect()
     trace = Trace(keep=False)
     card = connect_card(transport, family=profile, trace=trace)
