@@ -14,6 +14,7 @@ import importlib
 
 from .. import __version__
 from ..errors import CardbootError, ExitCode
+from ..text import terminal_safe
 from .commands import COMMANDS, TOP_HELP
 
 
@@ -64,6 +65,7 @@ def _run_tui(args) -> int:
     return run_tui(args)
 
 
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     end = argv.index("--") if "--" in argv else len(argv)
@@ -81,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args) or 0
     except CardbootError as e:
-        print(f"cardboot: error: {e}", file=sys.stderr)
+        print(f"cardboot: error: {terminal_safe(str(e))}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         print("cardboot: interrupted", file=sys.stderr)
@@ -91,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # a bug: say so without dumping a traceback on the user
         if args.debug:
             raise
-        print(f"cardboot: internal error: {type(e).__name__}: {e} (run with --debug for details)", file=sys.stderr)
+        print(f"cardboot: internal error: {type(e).__name__}: {terminal_safe(str(e))} (run with --debug for details)",
+              file=sys.stderr)
         return ExitCode.INTERNAL
 
 

@@ -11,9 +11,11 @@ dnspython; ``nameserver`` (``IP`` or ``IP:PORT``) points at a given server, as t
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 
 from ..errors import CardIOError, UsageError
+from ..text import shown
 
 SERVICE = "_omadm-bootstrap._tcp"
 BOOTSTRAP_PATH = "/OMA/DM/Bootstrap.xml"
@@ -54,6 +56,24 @@ def rfc2782_order(records: list[SrvRecord], rng: random.Random | None = None) ->
     return out
 
 
+def nameserver_address(spec: str) -> tuple[str, int]:
+    """``IP``, ``IPv4:PORT``, ``IPv6`` or ``[IPv6]:PORT`` -> (address, port); anything else a UsageError."""
+    import ipaddress
+
+    m = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?|([0-9.]+)(?::(\d{1,5}))?|([0-9A-Fa-f:.]+)", spec.strip())
+    if m is None:
+        raise UsageError(f"--nameserver {shown(spec, 80)}: give an IP address, IPv4:PORT or [IPv6]:PORT")
+    host = m.group(1) or m.group(3) or m.group(5)
+    port = int(m.group(2) or m.group(4) or 53)
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise UsageError(f"--nameserver {shown(spec, 80)}: {shown(host, 60)} is not an IP address") from None
+    if not 1 <= port <= 65535:
+        raise UsageError(f"--nameserver {shown(spec, 80)}: port {port} is not 1..65535")
+    return host, port
+
+
 def lookup(domain: str, nameserver: str | None = None, timeout: float = 5.0) -> list[SrvRecord]:
     import dns.exception
     import dns.rdatatype
@@ -64,10 +84,9 @@ def lookup(domain: str, nameserver: str | None = None, timeout: float = 5.0) -> 
         raise UsageError(f"{domain!r} is not a domain name")
     resolver = dns.resolver.Resolver(configure=nameserver is None)
     if nameserver:
-        host, _, port = nameserver.rpartition(":") if nameserver.count(":") == 1 else (nameserver, "", "")
-        resolver.nameservers = [host or nameserver]
-        if port:
-            resolver.port = int(port)
+        host, port = nameserver_address(nameserver)
+        resolver.nameservers = [host]
+        resolver.port = port
     resolver.lifetime = resolver.timeout = timeout
     qname = f"{SERVICE}.{name}."
     try:

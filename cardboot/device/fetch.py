@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import base64
 import http.client
+import socket
 import ssl
+import threading
 import urllib.parse
 from dataclasses import dataclass
 
@@ -19,6 +21,7 @@ from ..bootstrap.io import MAX_MESSAGE_FILE, LoadedMessage, load_message_bytes
 from ..bootstrap.validate import Finding, validate_message
 from ..errors import CardbootError, CardIOError, ExitCode, SecurityError, UsageError
 from ..secret import Secret
+from ..text import shown
 
 
 class FetchError(CardIOError):
@@ -51,11 +54,25 @@ def tls_context(ca: str | None, cert: str | None, key: str | None) -> ssl.SSLCon
     return ctx
 
 
+def https_target(url: str, error: type[CardbootError] = UsageError) -> tuple[str, int, str]:
+    """(host, port, path with query) of an https:// URL; ``error`` (the user's URL: UsageError, a server's:
+    its own class) for anything else — a port that is no number or not 1..65535, a broken IPv6 literal,
+    another scheme. The message shows the URL escaped."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError as e:
+        raise error(f"{shown(url)}: not a usable URL ({e})") from None
+    if parts.scheme != "https" or not parts.hostname:
+        raise error(f"{shown(url)}: a bootstrap is fetched over https:// only (5.5.7)")
+    if port is not None and not 1 <= port <= 65535:
+        raise error(f"{shown(url)}: port {port} is not 1..65535")
+    return parts.hostname, port or 443, (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
 def fetch(url: str, *, ca: str | None = None, cert: str | None = None, key: str | None = None,
           basic: Secret | None = None, timeout: float = 15.0) -> Fetched:
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme != "https" or not parts.hostname:
-        raise UsageError(f"{url!r}: a bootstrap is fetched over https:// only (5.5.7)")
+    https_target(url)
     headers = {"Accept": "application/vnd.syncml.dm+wbxml, application/vnd.syncml.dm+xml", "User-Agent": "cardboot"}
     if basic is not None:
         if b":" not in basic.reveal():
@@ -68,7 +85,7 @@ def fetch(url: str, *, ca: str | None = None, cert: str | None = None, key: str 
     if status in (401, 403):
         raise SecurityError(f"{url}: the server does not accept this device's credentials ({status})")
     if status != 200:
-        raise FetchError(f"{url}: the server answered {status} {reason}")
+        raise FetchError(f"{url}: the server answered {status} {shown(reason, 80)}")
     loaded = load_message_bytes(body, url)
     findings = validate_message(loaded.message, encoded=loaded.wbxml)
     return Fetched(url, status, ctype, body, loaded, findings)
@@ -89,25 +106,48 @@ def fetch_first(urls: list[str], **options) -> tuple[Fetched, list[str]]:
 
 
 def https_request(method: str, url: str, ctx: ssl.SSLContext, headers: dict, body: bytes | None = None, *,
-                  limit: int, timeout: float = 15.0) -> tuple[int, str, str, bytes]:
+                  limit: int, timeout: float = 15.0, error: type[CardbootError] = UsageError
+                  ) -> tuple[int, str, str, bytes]:
     """(status, reason, content type, body) of one HTTPS exchange; the body bounded by ``limit`` (longer:
-    FetchError), connection and TLS trouble a FetchError naming the URL."""
-    parts = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPSConnection(parts.hostname, parts.port or 443, timeout=timeout, context=ctx)
+    FetchError), connection and TLS trouble a FetchError naming the URL. ``timeout`` bounds the whole
+    exchange, not each read: a server that trickles a byte now and then is cut off when it runs out
+    (``timeout`` + 1 s at most); an answer shorter than its Content-Length is refused, not taken whole."""
+    host, port, target = https_target(url, error)
+    conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=ctx)
+    expired = threading.Event()
+
+    def cut_off() -> None:
+        expired.set()
+        sock = conn.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    watchdog = threading.Timer(timeout, cut_off)
+    watchdog.daemon = True
+    watchdog.start()
     try:
-        conn.request(method, (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body=body,
-                     headers=headers)
+        conn.request(method, target, body=body, headers=headers)
         resp = conn.getresponse()
         length = resp.getheader("Content-Length")
         if length is not None and (not length.isdigit() or int(length) > limit):
-            raise FetchError(f"{url}: a {length}-byte answer is more than {limit} bytes")
+            raise FetchError(f"{url}: a {shown(length, 40)}-byte answer is more than {limit} bytes")
         data = resp.read(limit + 1)
+        if length is not None and len(data) < int(length):
+            raise FetchError(f"{url}: the answer ended after {len(data)} of the {int(length)} bytes it announced")
     except ssl.SSLCertVerificationError as e:
         raise FetchError(f"{url}: the server's certificate does not verify: {e.verify_message}") from None
-    except (OSError, http.client.HTTPException) as e:
-        raise FetchError(f"{url}: {type(e).__name__}: {e}") from None
+    except (OSError, http.client.HTTPException, ValueError) as e:
+        if expired.is_set():
+            raise FetchError(f"{url}: no complete answer within {timeout:g} s") from None
+        raise FetchError(f"{url}: {type(e).__name__}: {shown(str(e))}") from None
     finally:
+        watchdog.cancel()
         conn.close()
+    if expired.is_set():
+        raise FetchError(f"{url}: no complete answer within {timeout:g} s")
     if len(data) > limit:
         raise FetchError(f"{url}: the answer is larger than {limit} bytes")
     return resp.status, resp.reason, resp.getheader("Content-Type", ""), data

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 import ssl
 import urllib.parse
 from dataclasses import dataclass, field
@@ -30,8 +31,9 @@ from ..bootstrap.io import load_message_bytes
 from ..bootstrap.validate import Finding, validate_message
 from ..errors import SecurityError, UsageError
 from ..secret import Secret
+from ..text import shown
 from .cms_verify import VerificationError, certificates, content_info, unwrap_unsigned, verify_chain, verify_signed
-from .fetch import FetchError, https_request
+from .fetch import FetchError, https_request, https_target
 
 RPC = "/restconf/operations/ietf-sztp-bootstrap-server:"
 JSON = "application/yang-data+json"
@@ -83,9 +85,8 @@ def device_identity(cert: str | None, key: str | None, basic: Secret | None) -> 
 
 def _post(base: str, rpc: str, payload: dict, ident: Identity, anchor_pems: bytes | None) -> tuple[int, bytes, bool]:
     """POST a RESTCONF RPC; (status, body, trusted): trusted when TLS verified against the anchor."""
-    parts = urllib.parse.urlsplit(base)
-    if parts.scheme != "https" or not parts.hostname:
-        raise UsageError(f"{base!r}: a bootstrap server is reached over https://")
+    host, port, _path = https_target(base)
+    netloc = f"[{host}]" if ":" in host else host
     if anchor_pems:
         ctx = ssl.create_default_context(cadata=anchor_pems.decode("ascii", "replace"))
         trusted = True
@@ -99,7 +100,7 @@ def _post(base: str, rpc: str, payload: dict, ident: Identity, anchor_pems: byte
     if ident.basic is not None:
         headers["Authorization"] = "Basic " + base64.b64encode(ident.basic.reveal()).decode("ascii")
     body = json.dumps({"ietf-sztp-bootstrap-server:input": payload}).encode()
-    target = f"{parts.scheme}://{parts.netloc}{RPC}{rpc}"  # the RESTCONF root is /restconf
+    target = f"https://{netloc}:{port}{RPC}{rpc}"  # the RESTCONF root is /restconf
     status, _reason, _ctype, data = https_request("POST", target, ctx, headers, body, limit=MAX_BODY)
     return status, data, trusted
 
@@ -151,9 +152,11 @@ def process_output(body: bytes, *, url: str, trusted: bool, serial: str, anchors
     """Everything RFC 8572 5 asks of a device for one get-bootstrapping-data answer."""
     now = now or dt.datetime.now(dt.timezone.utc)
     try:
-        output = json.loads(body)["ietf-sztp-bootstrap-server:output"]
+        output = _json(body, f"{url}: the answer")["ietf-sztp-bootstrap-server:output"]
+        if not isinstance(output, dict):
+            raise TypeError
         conveyed = _b64(output["conveyed-information"], "conveyed-information")
-    except (ValueError, KeyError, TypeError):
+    except (KeyError, TypeError):
         raise VerificationError(f"{url}: the answer is no get-bootstrapping-data output") from None
     notes: list[str] = []
     ctype, _ = content_info(conveyed, "conveyed-information")
@@ -180,22 +183,21 @@ def process_output(body: bytes, *, url: str, trusted: bool, serial: str, anchors
                                     "(RFC 8572 5.1: only signed data may come from an untrusted server)")
         document = unwrap_unsigned(conveyed, ID_CT_SZTP_JSON, "conveyed-information")
         voucher, signed = None, False
-    try:
-        info = json.loads(document)
-    except ValueError:
-        raise VerificationError("conveyed-information is not JSON") from None
+    info = _json(document, "conveyed-information")
+    if not isinstance(info, dict):
+        raise VerificationError("conveyed-information is not a JSON object")
     result = SztpResult(url, trusted, signed, "", voucher=voucher, notes=notes)
     if "ietf-sztp-conveyed-info:redirect-information" in info:
         result.kind = "redirect"
-        for server in info["ietf-sztp-conveyed-info:redirect-information"].get("bootstrap-server", []):
-            port = server.get("port", 443)
-            result.redirects.append(f"https://{server['address']}{'' if port == 443 else f':{port}'}")
-        servers = info["ietf-sztp-conveyed-info:redirect-information"].get("bootstrap-server", [])
-        result.redirect_anchors = {u: srv.get("trust-anchor") for u, srv in zip(result.redirects, servers)}
+        for server in _redirect_servers(info["ietf-sztp-conveyed-info:redirect-information"]):
+            address, port, anchor = server
+            redirect = f"https://{address}{'' if port == 443 else f':{port}'}"
+            result.redirects.append(redirect)
+            result.redirect_anchors[redirect] = anchor
     elif "ietf-sztp-conveyed-info:onboarding-information" in info:
         result.kind = "onboarding"
         onboarding = info["ietf-sztp-conveyed-info:onboarding-information"]
-        if "configuration" not in onboarding:
+        if not isinstance(onboarding, dict) or not isinstance(onboarding.get("configuration"), str):
             raise VerificationError("onboarding-information without a configuration")
         result.message = _b64(onboarding["configuration"], "configuration")
         loaded = load_message_bytes(result.message, "onboarding configuration")
@@ -203,6 +205,44 @@ def process_output(body: bytes, *, url: str, trusted: bool, serial: str, anchors
     else:
         raise VerificationError("conveyed-information is neither redirect- nor onboarding-information")
     return result
+
+
+def _json(data: bytes, what: str):
+    """JSON from a peer, errors typed: a document nested past the parser's recursion limit is refused like
+    any other that is not JSON, and so are NaN / Infinity (not JSON, RFC 8259)."""
+    try:
+        return json.loads(data, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        raise VerificationError(f"{what} is not JSON") from None
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _redirect_servers(redirect) -> list[tuple[str, int, str | None]]:
+    """(address, port, trust-anchor) of each bootstrap-server of redirect-information (RFC 8572 6.1: address
+    an inet:host, port an inet:port-number, default 443), each checked before it becomes a URL."""
+    servers = redirect.get("bootstrap-server", []) if isinstance(redirect, dict) else None
+    if not isinstance(servers, list):
+        raise VerificationError("redirect-information: bootstrap-server is not a list")
+    out = []
+    for n, server in enumerate(servers, 1):
+        where = f"redirect-information bootstrap-server #{n}"
+        if not isinstance(server, dict):
+            raise VerificationError(f"{where} is not an object")
+        address, port, anchor = server.get("address"), server.get("port", 443), server.get("trust-anchor")
+        if not isinstance(address, str) or not re.fullmatch(r"[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]|"
+                                                            r"[0-9A-Fa-f:.]{2,45}", address):
+            raise VerificationError(f"{where}: address {shown(repr(address), 80)} is not a host name or address")
+        if ":" in address and not address.startswith("["):
+            address = f"[{address}]"  # an IPv6 address in a URL
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            raise VerificationError(f"{where}: port {shown(repr(port), 40)} is not 1..65535")
+        if anchor is not None and not isinstance(anchor, str):
+            raise VerificationError(f"{where}: trust-anchor is not base64 text")
+        out.append((address, port, anchor))
+    return out
 
 
 def _anchor_pems(cms_b64: str | None) -> bytes | None:
