@@ -83,5 +83,7 @@ def load_json(path: str | Path, *, what: str, limit: int) -> object:
         raise ProfileError(str(path), e.lineno, f"{what} is not valid JSON: {e.msg}") from None
     except RecursionError:
         raise ProfileError(str(path), None, f"{what} nests deeper than JSON can be read") from None
+    except ValueError as e:  # an integer past Python's 4300-digit bound for int()
+        raise ProfileError(str(path), None, f"{what} is not usable JSON: {str(e)[:100]}") from None
     _check_nesting(doc, str(path), what)
     return doc

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 
 from ..apdu.command import CommandApdu
 from ..apdu.exchange import ApduExchange
-from ..errors import CardFileNotFoundError, DecodeError, StatusWordError, UsageError, VerifyMismatchError
+from ..errors import (CardFileNotFoundError, CardResponseError, DecodeError, StatusWordError, UsageError,
+                      VerifyMismatchError)
 from ..secret import Secret
 from .access_rule import AccessRules, decode_expanded
 from .fileinfo import FileInfo
@@ -143,8 +144,9 @@ class FileAccess(ABC):
             length = size - offset
         if offset < 0 or length < 0 or offset + length > size:
             raise UsageError(f"READ BINARY: {offset}+{length} is outside {path_str(self._current)} ({size} bytes)")
-        if offset + length > 0x8000:
-            raise UsageError("READ BINARY: offsets above 7FFF need an SFI or odd-INS read, not supported")
+        if offset + length > 0x8000:  # P1 b8 set would mean an SFI (ISO 7816-4 7.2.2)
+            raise CardResponseError(f"READ BINARY: {path_str(self._current)} states {size} bytes; reading past "
+                                    "offset 7FFF needs the odd-INS READ BINARY, which cardboot does not send")
         out = bytearray()
         pos = offset
         end = offset + length
@@ -166,6 +168,9 @@ class FileAccess(ABC):
         if offset < 0 or offset + len(data) > size:
             raise UsageError(f"UPDATE BINARY: {len(data)} bytes at {offset} do not fit "
                              f"{path_str(self._current)} ({size} bytes)")
+        if offset + len(data) > 0x8000:  # P1 b8 set would mean an SFI (ISO 7816-4 7.2.2)
+            raise CardResponseError(f"UPDATE BINARY: {path_str(self._current)} states {size} bytes; writing past "
+                                    "offset 7FFF needs the odd-INS UPDATE BINARY, which cardboot does not send")
         pos = 0
         secret = self._data_is_secret()
         while pos < len(data):

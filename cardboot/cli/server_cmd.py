@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
 
-from ..errors import UsageError
+from ..errors import CardbootError, UsageError
 from ..infile import read_bounded
 from .commands import TOP_HELP
+
+
+def _serial(value: str) -> str:
+    """argparse type: a device serial (:func:`cardboot.server.serials.check_serial`)."""
+    from ..server.serials import check_serial
+
+    try:
+        return check_serial(value)
+    except CardbootError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def add_parser(sub) -> None:
@@ -42,13 +53,13 @@ def add_parser(sub) -> None:
 
     i = ssub.add_parser("init-pki", help="a development PKI: CA, server, owner, voucher signer, device certificates")
     i.add_argument("dir")
-    i.add_argument("--device", action="append", default=[], metavar="SERIAL")
+    i.add_argument("--device", action="append", default=[], metavar="SERIAL", type=_serial)
     i.add_argument("--server-name", action="append", metavar="NAME", help="DNS name or IP of the server")
     i.set_defaults(func=run_init_pki)
 
     a = ssub.add_parser("add-device", help="register a device and the bootstrap it gets")
     a.add_argument("--db", default="sqlite:///cardboot-server.sqlite")
-    a.add_argument("--serial", required=True)
+    a.add_argument("--serial", required=True, type=_serial)
     a.add_argument("--activation-code-env", metavar="VAR", help="environment variable with its activation code "
                    "(HTTP Basic); without it the device must use a client certificate")
     a.add_argument("--template", help="bootstrap template (with --vars)")
@@ -65,7 +76,7 @@ def add_parser(sub) -> None:
         s.set_defaults(func=run_list if name == "list-devices" else run_reports)
     pu = ssub.add_parser("push", help="push a device's bootstrap by SMS (WAP Push with SEC/MAC) through an SMSC")
     pu.add_argument("--db", default="sqlite:///cardboot-server.sqlite")
-    pu.add_argument("--serial", required=True)
+    pu.add_argument("--serial", required=True, type=_serial)
     pu.add_argument("--to", required=True, metavar="MSISDN", help="the device's number (+country...)")
     pu.add_argument("--imsi", help="the device's IMSI (NETWPIN / USERNETWPIN)")
     pu.add_argument("--imsi-ascii", action="store_true")
@@ -81,7 +92,7 @@ def add_parser(sub) -> None:
 
     rm = ssub.add_parser("remove-device")
     rm.add_argument("--db", default="sqlite:///cardboot-server.sqlite")
-    rm.add_argument("--serial", required=True)
+    rm.add_argument("--serial", required=True, type=_serial)
     rm.set_defaults(func=run_remove)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 

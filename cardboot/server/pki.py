@@ -5,6 +5,9 @@ certificate that signs conveyed information, and a voucher signer (the manufactu
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from cryptography import x509
@@ -12,7 +15,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ..outfile import write_private
+from ..errors import UsageError
+from .serials import check_serial
 
 
 def _name(cn: str, serial: str | None = None) -> x509.Name:
@@ -52,27 +56,63 @@ def _issue(subject: x509.Name, key, issuer_cert, issuer_key, *, ca=False, server
 
 
 def init_pki(directory: str | Path, devices: list[str] = (), server_names=("localhost", "127.0.0.1")) -> dict[str, Path]:
-    """Write ca.pem, server.pem/-key, owner.pem/-key, voucher-signer.pem/-key and device-<serial>.pem/-key."""
+    """Write ca.pem, server.pem/-key, owner.pem/-key, voucher-signer.pem/-key and device-<serial>.pem/-key:
+    all of them or none. Everything is made in memory, written into a staging folder beside (or inside) the
+    target, then moved into place; a failure (an unusable folder, a full disk) removes what was staged and
+    leaves the target as it was."""
+    for serial in devices:
+        check_serial(serial)
     d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
+    files: dict[str, bytes] = {}
     out: dict[str, Path] = {}
 
-    def save(name: str, cert, key) -> None:
-        (d / f"{name}.pem").write_bytes(_pem_cert(cert))
+    def add(name: str, cert, key) -> None:
+        files[f"{name}.pem"] = _pem_cert(cert)
         if key is not None:
-            write_private(d / f"{name}-key.pem", _pem_key(key), what="private key")
+            files[f"{name}-key.pem"] = _pem_key(key)
         out[name] = d / f"{name}.pem"
 
     ca_key = _key()
     ca = _issue(_name("cardboot dev CA"), ca_key, None, None, ca=True, days=3650)
-    save("ca", ca, ca_key)
+    add("ca", ca, ca_key)
     key = _key()
-    save("server", _issue(_name("cardboot bootstrap server"), key, ca, ca_key, server_names=server_names), key)
+    add("server", _issue(_name("cardboot bootstrap server"), key, ca, ca_key, server_names=server_names), key)
     key = _key()
-    save("owner", _issue(_name("cardboot owner"), key, ca, ca_key), key)
+    add("owner", _issue(_name("cardboot owner"), key, ca, ca_key), key)
     key = _key()
-    save("voucher-signer", _issue(_name("cardboot manufacturer voucher signer"), key, ca, ca_key), key)
+    add("voucher-signer", _issue(_name("cardboot manufacturer voucher signer"), key, ca, ca_key), key)
     for serial in devices:
         key = _key()
-        save(f"device-{serial}", _issue(_name(f"device {serial}", serial), key, ca, ca_key, client=True), key)
+        add(f"device-{serial}", _issue(_name(f"device {serial}", serial), key, ca, ca_key, client=True), key)
+    _write_all(d, files)
     return out
+
+
+def _write_all(d: Path, files: dict[str, bytes]) -> None:
+    if d.exists() and not d.is_dir():
+        raise UsageError(f"cannot write the PKI into {d}: it is not a folder")
+    parent = d if d.is_dir() else d.parent
+    if not parent.is_dir():
+        raise UsageError(f"cannot write the PKI into {d}: folder {parent} does not exist")
+    staging = None
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{d.name}.pki-", dir=parent))
+        for name, data in files.items():
+            mode = 0o600 if name.endswith("-key.pem") else 0o644
+            fd = os.open(staging / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        if d.is_dir():
+            for name in files:
+                os.replace(staging / name, d / name)
+            staging.rmdir()
+        else:
+            os.rename(staging, d)
+        staging = None
+    except OSError as e:
+        raise UsageError(f"cannot write the PKI into {d}: {e.strerror or e}; nothing was written") from None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import Column, Float, Integer, LargeBinary, MetaData, String, Table, Text, create_engine, delete, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from .serials import check_serial
 from ..errors import CardbootError, ExitCode, UsageError
 from ..outfile import prepare_sqlite_file
 
@@ -108,8 +109,7 @@ class DeviceStore:
         return self.engine.begin()
 
     def add(self, serial: str, code: str | None, message: bytes | None, redirects: list[str] = ()) -> None:
-        if not serial or len(serial) > 128:
-            raise UsageError("a device serial number is 1..128 characters")
+        check_serial(serial)
         if code is None and message is None and not redirects:
             raise UsageError(f"device {serial}: nothing to serve (give a bootstrap message or redirects)")
         try:
