@@ -9,6 +9,9 @@ values, device stores), the one way cardboot does it.
   place: renaming over it would replace the device with a regular file (as root, for everyone).
 - Temporary files a killed process left behind (``.NAME.XXXXXXXX.tmp``) are removed by
   :func:`remove_stale_temporaries` on the next start.
+- A symbolic link to a regular file is refused, not written through (a link planted at a store's or an
+  output's path would hand its target to cardboot: replaced, or chmod-ed to 0600). Links to devices and
+  FIFOs (``/dev/stdout``) are written as devices.
 - Problems (missing folder, a directory, no permission) are one-line :class:`UsageError`s naming the path.
 """
 
@@ -39,6 +42,7 @@ def write_private(path: str | Path, data: bytes | str, *, what: str = "output") 
         raise UsageError(f"cannot write {what} {target}: {e.strerror}") from None
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise UsageError(f"cannot write {what} {target}: it is a directory")
+    _refuse_link_to_file(target, st, what)
     if st is not None and not stat.S_ISREG(st.st_mode):
         _write_in_place(target, raw, what)
         return
@@ -64,6 +68,12 @@ def write_private(path: str | Path, data: bytes | str, *, what: str = "output") 
         _unlink_quietly(tmp)
         raise
     _fsync_folder(folder)
+
+
+def _refuse_link_to_file(target: Path, st: os.stat_result | None, what: str) -> None:
+    if st is not None and stat.S_ISREG(st.st_mode) and os.path.islink(target):
+        raise UsageError(f"cannot write {what} {target}: it is a symbolic link to a file; refusing to write "
+                         "through it (give the real path)")
 
 
 def _write_in_place(target: Path, raw: bytes, what: str) -> None:
@@ -129,12 +139,17 @@ def create_private_file(path: str | Path, *, what: str = "file") -> None:
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(f"cannot create {what} {target}: folder {folder} does not exist")
+    if os.path.islink(target):
+        raise UsageError(f"cannot create {what} {target}: it is a symbolic link; refusing to open it (give the "
+                         "real path)")
     try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT, 0o600)
-        os.close(fd)
-        st = os.stat(target)
-        if stat.S_ISREG(st.st_mode) and st.st_mode & 0o077:
-            os.chmod(target, 0o600)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            st = os.fstat(fd)
+            if stat.S_ISREG(st.st_mode) and st.st_mode & 0o077:
+                os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
     except OSError as e:
         raise UsageError(f"cannot create {what} {target}: {e.strerror}") from None
 

@@ -87,3 +87,40 @@ def test_an_ef_past_7fff_is_the_cards_fault_named(tmp_path):
     r = cli("write", "--vsim", str(layout), "--template", "dm-bootstrap", "--vars", "profiles/vars/example.toml",
             "--adm-env", "A", env={"A": "88888888"})  # clearing the old tail reads from the EF's end
     assert r.returncode == 3 and "offset 7FFF" in r.stderr and "/5300" in r.stderr.upper(), r.stderr
+
+
+def test_a_link_planted_at_the_store_or_an_output_is_refused(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    os.chmod(victim, 0o644)
+    link = tmp_path / "devices.sqlite"
+    link.symlink_to(victim)
+    r = cli("server", "add-device", "--db", f"sqlite:///{link}", "--serial", "SN-1", "--template", "dm-bootstrap",
+            "--vars", "profiles/vars/example.toml")
+    assert r.returncode == 2 and "symbolic link" in r.stderr
+    assert victim.stat().st_mode & 0o777 == 0o644 and victim.read_text() == "keep me"
+    out_link = tmp_path / "m.wbxml"
+    out_link.symlink_to(victim)
+    r = cli("message", "build", "--vars", "profiles/vars/example.toml", "--out", str(out_link))
+    assert r.returncode == 2 and "symbolic link" in r.stderr and victim.read_text() == "keep me"
+    assert out_link.is_symlink()
+
+
+def test_readers_take_their_turn_too(tmp_path):
+    """Item 13: a read-only inspect beside a write on one state file deleted the write's temporary; with the
+    session lock a reader waits, and every write is verified and stays on the card."""
+    import subprocess
+    import sys
+
+    state = tmp_path / "card.json"
+    env = {**os.environ, "A": "88888888"}
+    for _ in range(6):
+        procs = [subprocess.Popen([sys.executable, "-m", "cardboot.cli.main", *args], env=env, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for args in (["write", "--vsim", f"uicc:{state}", "--template", "dm-bootstrap", "--vars",
+                               "profiles/vars/example.toml", "--adm-env", "A", "--wait", "30"],
+                              ["inspect", "--vsim", f"uicc:{state}", "--wait", "30"],
+                              ["inspect", "--vsim", f"uicc:{state}", "--wait", "30"])]
+        assert [p.wait(120) for p in procs] == [0, 0, 0], [p.stderr.read() for p in procs]
+        r = cli("read", "--vsim", f"uicc:{state}")
+        assert r.returncode == 0 and "empty" not in r.stdout
