@@ -1,8 +1,11 @@
 """What a client can make the bootstrap server do, bounded.
 
-- Failed HTTP Basic authentications are counted per serial and per client address in a sliding window;
-  past :data:`FAILURES_PER_SERIAL` / :data:`FAILURES_PER_ADDRESS` per :data:`WINDOW` seconds the server
-  answers 429 with Retry-After *before* running scrypt, so guessing costs the server nothing more.
+- Failed HTTP Basic authentications are counted per (client address, serial) and per client address in a
+  sliding window; past :data:`FAILURES_PER_SERIAL` / :data:`FAILURES_PER_ADDRESS` per :data:`WINDOW`
+  seconds that address (for that serial, or for all) is answered 429 with Retry-After *before* scrypt runs,
+  so guessing costs the server nothing more. A serial is never locked by itself: strangers failing for it
+  cannot lock its device out (they only lock themselves); a guesser spread over many addresses is bounded
+  per address and by the scrypt pool below.
 - scrypt runs in its own small pool (:data:`SCRYPT_WORKERS` threads) with at most
   :data:`SCRYPT_QUEUE` checks waiting (past it: 503, Retry-After 1), so a flood of Basic guesses queues
   behind itself and never in front of a device that authenticates with its certificate.
@@ -21,7 +24,7 @@ import time
 from collections import deque
 
 WINDOW = 60.0  # seconds
-FAILURES_PER_SERIAL = 5
+FAILURES_PER_SERIAL = 5  # per (address, serial)
 FAILURES_PER_ADDRESS = 20
 MAX_TRACKED = 100_000  # keys remembered; past it the oldest go (memory stays bounded)
 SCRYPT_WORKERS = 2
@@ -29,7 +32,7 @@ SCRYPT_QUEUE = 64
 
 
 class FailureLimiter:
-    """Sliding-window counts of failed authentications by serial and by client address."""
+    """Sliding-window counts of failed authentications by (client address, serial) and by client address."""
 
     def __init__(self, per_serial: int = FAILURES_PER_SERIAL, per_address: int = FAILURES_PER_ADDRESS,
                  window: float = WINDOW, clock=time.monotonic):
@@ -54,7 +57,7 @@ class FailureLimiter:
         now = self.clock()
         with self._lock:
             waits = []
-            for kind, value in (("serial", serial), ("address", address)):
+            for kind, value in (("serial", f"{address} {serial}"), ("address", address)):
                 q = self._recent((kind, value), now)
                 if len(q) >= self.limits[kind]:
                     waits.append(q[0] + self.window - now)
@@ -63,7 +66,7 @@ class FailureLimiter:
     def failed(self, serial: str, address: str) -> None:
         now = self.clock()
         with self._lock:
-            for key in (("serial", serial), ("address", address)):
+            for key in (("serial", f"{address} {serial}"), ("address", address)):
                 q = self._failures.setdefault(key, deque())
                 q.append(now)
                 if len(q) > 1000:

@@ -162,7 +162,9 @@ def test_basic_guessing_is_limited_and_says_when_to_retry(server):
     codes = [c.get("/OMA/DM/Bootstrap.xml", auth=("SN2", f"guess-{i}")).status_code for i in range(8)]
     assert codes[:5] == [401] * 5 and codes[5:] == [429] * 3
     r = c.get("/OMA/DM/Bootstrap.xml", auth=("SN2", "activation-2"))
-    assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 60  # even the right code waits
+    assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 60  # from there even the right code waits
+    # the device itself, from its own address, is not locked out by the stranger's failures (issue 32 item 11)
+    assert device(server, source="127.0.0.6").get("/OMA/DM/Bootstrap.xml", auth=("SN2", "activation-2")).status_code == 200
     # per address: many serials from one address
     c5 = device(server, source="127.0.0.5")
     statuses = [c5.get("/OMA/DM/Bootstrap.xml", auth=(f"NOPE{i}", "x")).status_code for i in range(22)]
