@@ -229,6 +229,9 @@ class BootstrapServer:
             device = await self._device(serial)
             if device is None:
                 raise RestconfError(404, "application", "data-missing", "no bootstrapping data for this device")
+            if request.nonce is not None and request.signed_data_preferred:
+                # a nonce asks for a voucher made for this request: never a cached answer (RFC 8572 7.1)
+                return 200, await asyncio.to_thread(self._bootstrap, device, request, answer), answer, []
             key, version = (serial, answer, request.signed_data_preferred), record_version(device)
             out = self.answers.lookup(key, version)
             if out is None:
@@ -261,6 +264,9 @@ class BootstrapServer:
         conveyed = conveyed_information(doc, as_json, self.owner)
         if self.voucher_signer is None or self.pinned_ca is None:
             raise RestconfError(500, "application", "operation-failed", "signed data needs an ownership voucher signer")
+        if request.nonce is not None:  # nonceful: made for this request, never kept
+            return output_body(answer, conveyed, self.owner_bag,
+                               voucher(serial, self.pinned_ca, self.voucher_signer, nonce=request.nonce))
         v = self._vouchers.get(serial)
         if v is None:
             v = voucher(serial, self.pinned_ca, self.voucher_signer)

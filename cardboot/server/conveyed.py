@@ -59,16 +59,19 @@ def conveyed_information(document: bytes, as_json: bool, owner: tuple[bytes, byt
     return cms.signed(document, oid, owner[0], owner[1])
 
 
-def voucher(serial: str, pinned_cert_pem: bytes, signer: tuple[bytes, bytes], days: int = 365) -> bytes:
-    """An RFC 8366 voucher for ``serial`` pinning ``pinned_cert`` (the owner's CA), signed CMS."""
+def voucher(serial: str, pinned_cert_pem: bytes, signer: tuple[bytes, bytes], days: int = 365,
+            nonce: bytes | None = None) -> bytes:
+    """An RFC 8366 voucher for ``serial`` pinning ``pinned_cert`` (the owner's CA), signed CMS. With the
+    device's ``nonce`` it is a nonceful voucher, made for that request: the nonce in, no ``expires-on``
+    (RFC 8366 5.3: freshness comes from the nonce, for a device that has no clock)."""
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     pinned = x509.load_pem_x509_certificate(pinned_cert_pem).public_bytes(serialization.Encoding.DER)
-    doc = json.dumps({"ietf-voucher:voucher": {
-        "created-on": now.isoformat().replace("+00:00", "Z"),
-        "expires-on": (now + dt.timedelta(days=days)).isoformat().replace("+00:00", "Z"),
-        "assertion": "verified",
-        "serial-number": serial,
-        "pinned-domain-cert": base64.b64encode(pinned).decode(),
-        "domain-cert-revocation-checks": False,
-    }}).encode()
+    body = {"created-on": now.isoformat().replace("+00:00", "Z")}
+    if nonce is None:
+        body["expires-on"] = (now + dt.timedelta(days=days)).isoformat().replace("+00:00", "Z")
+    body.update({"assertion": "verified", "serial-number": serial,
+                 "pinned-domain-cert": base64.b64encode(pinned).decode(), "domain-cert-revocation-checks": False})
+    if nonce is not None:
+        body["nonce"] = base64.b64encode(nonce).decode()
+    doc = json.dumps({"ietf-voucher:voucher": body}).encode()
     return cms.signed(doc, cms.ID_CT_VOUCHER_JSON, signer[0], signer[1])

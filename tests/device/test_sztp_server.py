@@ -50,6 +50,7 @@ def test_signed_from_an_untrusted_server(servers, tmp_path):
     info = json.loads(r.stdout)
     assert r.returncode == 0, r.stderr
     assert info["signed"] and not info["trusted_server"] and info["voucher"]["serial-number"] == "SN1"
+    assert "nonce" in info["voucher"] and "carries none" not in r.stdout + r.stderr  # a fresh voucher
     assert out.read_bytes()[:1] == b"\x02" and info["message_bytes"] == len(out.read_bytes())
 
 

@@ -123,6 +123,17 @@ def test_get_bootstrapping_data_signed_json_and_xml(server, tmp_path):
     assert base64.b64decode(onboarding["configuration"]) == MESSAGE
     voucher = json.loads(openssl_verify(server, base64.b64decode(out["ownership-voucher"]), tmp_path))
     assert voucher["ietf-voucher:voucher"]["serial-number"] == "SN1"
+    # a nonceful voucher (RFC 8366): the device's nonce, no expires-on; a second nonce gets its own voucher
+    assert voucher["ietf-voucher:voucher"]["nonce"] == nonce and "expires-on" not in voucher["ietf-voucher:voucher"]
+    again = base64.b64encode(os.urandom(16)).decode()
+    r2 = rpc(client(server, "SN1"), "get-bootstrapping-data", {"signed-data-preferred": [None], "nonce": again})
+    v2 = json.loads(openssl_verify(server, base64.b64decode(
+        r2.json()["ietf-sztp-bootstrap-server:output"]["ownership-voucher"]), tmp_path))
+    assert v2["ietf-voucher:voucher"]["nonce"] == again
+    plain = rpc(client(server, "SN1"), "get-bootstrapping-data", {"signed-data-preferred": [None]})
+    v3 = json.loads(openssl_verify(server, base64.b64decode(
+        plain.json()["ietf-sztp-bootstrap-server:output"]["ownership-voucher"]), tmp_path))
+    assert "nonce" not in v3["ietf-voucher:voucher"] and "expires-on" in v3["ietf-voucher:voucher"]
     unsigned = rpc(client(server, "SN1"), "get-bootstrapping-data").json()["ietf-sztp-bootstrap-server:output"]
     assert set(unsigned) == {"conveyed-information"}  # no signed data asked: unsigned, no voucher
     r = rpc(client(server), "get-bootstrapping-data", auth=("SN2", "activation-2"), ctype=XML, accept=XML,
