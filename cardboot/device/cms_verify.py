@@ -74,6 +74,14 @@ def unwrap_unsigned(data: bytes, content_type: str, what: str) -> bytes:
     return bytes(_decode(content, univ.OctetString(), what))
 
 
+def encapsulated_type(data: bytes, what: str) -> str:
+    """The eContentType a SignedData carries (before its signature is checked: to choose the decoder)."""
+    ctype, content = content_info(data, what)
+    if ctype != ID_SIGNED_DATA:
+        return ctype
+    return str(_decode(content, rfc5652.SignedData(), what)["encapContentInfo"]["eContentType"])
+
+
 def verify_signed(data: bytes, content_type: str, what: str) -> tuple[bytes, x509.Certificate, list[x509.Certificate]]:
     """(eContent, the signer's certificate, every certificate carried) of a SignedData whose signature holds."""
     ctype, content = content_info(data, what)

@@ -32,7 +32,8 @@ from ..bootstrap.validate import Finding, validate_message
 from ..errors import SecurityError, UsageError
 from ..secret import Secret
 from ..text import shown
-from .cms_verify import VerificationError, certificates, content_info, unwrap_unsigned, verify_chain, verify_signed
+from .cms_verify import (VerificationError, certificates, content_info, encapsulated_type, unwrap_unsigned,
+                         verify_chain, verify_signed)
 from .fetch import FetchError, https_request, https_target
 
 RPC = "/restconf/operations/ietf-sztp-bootstrap-server:"
@@ -170,20 +171,24 @@ def process_output(body: bytes, *, url: str, trusted: bool, serial: str, anchors
         owner_certs = certificates(owner_sd, "owner-certificate")
         if not owner_certs:
             raise VerificationError("owner-certificate carries no certificate")
-        document, signer, _carried = verify_signed(conveyed, ID_CT_SZTP_JSON, "conveyed-information")
+        doc_type = encapsulated_type(conveyed, "conveyed-information")
+        if doc_type not in (ID_CT_SZTP_JSON, ID_CT_SZTP_XML):
+            raise VerificationError(f"conveyed-information: eContentType {doc_type} is neither sztpConveyedInfoJSON "
+                                    "nor sztpConveyedInfoXML")
+        document, signer, _carried = verify_signed(conveyed, doc_type, "conveyed-information")
         if signer not in owner_certs:
             raise VerificationError("conveyed-information is not signed by the owner certificate")
         verify_chain(signer, owner_certs, [pinned], "owner certificate (to the voucher's pinned-domain-cert)", now)
         signed = True
     else:
-        if ctype == ID_CT_SZTP_XML:
-            raise VerificationError("conveyed-information in XML: this device asks for JSON")
         if not trusted:
             raise VerificationError(f"{url}: unsigned conveyed information from a server this device does not trust "
                                     "(RFC 8572 5.1: only signed data may come from an untrusted server)")
-        document = unwrap_unsigned(conveyed, ID_CT_SZTP_JSON, "conveyed-information")
+        doc_type = ctype if ctype in (ID_CT_SZTP_JSON, ID_CT_SZTP_XML) else ID_CT_SZTP_JSON
+        document = unwrap_unsigned(conveyed, doc_type, "conveyed-information")
         voucher, signed = None, False
-    info = _json(document, "conveyed-information")
+    # RFC 8572 3.1: conveyed information in either encoding; XML is read into JSON's shape
+    info = _json(document, "conveyed-information") if doc_type == ID_CT_SZTP_JSON else _conveyed_xml(document)
     if not isinstance(info, dict):
         raise VerificationError("conveyed-information is not a JSON object")
     result = SztpResult(url, trusted, signed, "", voucher=voucher, notes=notes)
@@ -214,6 +219,48 @@ def _json(data: bytes, what: str):
         return json.loads(data, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         raise VerificationError(f"{what} is not JSON") from None
+
+
+NS_CONVEYED = "urn:ietf:params:xml:ns:yang:ietf-sztp-conveyed-info"
+_MODULE = "ietf-sztp-conveyed-info"
+
+
+def _conveyed_xml(document: bytes) -> dict:
+    """XML conveyed information (RFC 8572 6.1 / 6.3, id-ct-sztpConveyedInfoXML) in the JSON encoding's shape:
+    leaves as text, ``port`` as an integer when it is one (checked with the rest later)."""
+    from ..errors import DecodeError
+    from ..wbxml.xml import parse_xml
+
+    try:
+        root = parse_xml(document, where="conveyed-information", max_size=MAX_BODY)
+    except DecodeError as e:
+        raise VerificationError(f"conveyed-information: {e}") from None
+
+    def local(el) -> str:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if not tag.startswith(f"{{{NS_CONVEYED}}}"):
+            raise VerificationError(f"conveyed-information: element {shown(tag, 80)} is not of {_MODULE}")
+        return tag.split("}", 1)[1]
+
+    def text(el) -> str:
+        return (el.text or "").strip()
+
+    kind = local(root)
+    if kind == "redirect-information":
+        servers = []
+        for server in root:
+            if local(server) != "bootstrap-server":
+                raise VerificationError(f"redirect-information: unexpected {local(server)}")
+            entry: dict = {}
+            for leaf in server:
+                name = local(leaf)
+                value = text(leaf)
+                entry[name] = int(value) if name == "port" and value.isdigit() and len(value) < 6 else value
+            servers.append(entry)
+        return {f"{_MODULE}:redirect-information": {"bootstrap-server": servers}}
+    if kind == "onboarding-information":
+        return {f"{_MODULE}:onboarding-information": {local(leaf): text(leaf) for leaf in root}}
+    raise VerificationError(f"conveyed-information: {kind} is neither redirect- nor onboarding-information")
 
 
 def _no_constant(name: str):

@@ -187,3 +187,42 @@ def test_a_server_trickling_a_valid_answer_is_cut_off(pki):
         https_request("GET", f"https://127.0.0.1:{stub.port}/", tls_context(str(pki / "ca.pem"), None, None), {},
                       limit=10000, timeout=2)
     assert time.monotonic() - started < 4
+
+
+def conveyed_xml(document: bytes) -> bytes:
+    from cardboot.server.cms import ID_CT_SZTP_XML
+
+    return answer(base64.b64encode(unsigned(document, ID_CT_SZTP_XML)).decode())
+
+
+def test_xml_conveyed_information_is_read_like_json():
+    """RFC 8572 3.1 defines both encodings (issue 27): the server's XML onboarding and a hand-written XML
+    redirect reach the same result as their JSON."""
+    from cardboot.bootstrap.builder import build_message, encode_message
+    from cardboot.bootstrap.template import load_bootstrap
+    from cardboot.server.conveyed import onboarding_xml
+
+    message = encode_message(build_message(load_bootstrap("dm-bootstrap", "profiles/vars/example.toml"), "tnds-wbxml"))
+    result = process_output(conveyed_xml(onboarding_xml(message)), url="https://x", trusted=True, serial="SN1",
+                            anchors=[], nonce=None)
+    assert result.kind == "onboarding" and result.message == message and not result.findings
+    redirect = (b'<redirect-information xmlns="urn:ietf:params:xml:ns:yang:ietf-sztp-conveyed-info">'
+                b"<bootstrap-server><address>bs.example</address><port>8443</port></bootstrap-server>"
+                b"<bootstrap-server><address>other.example</address></bootstrap-server></redirect-information>")
+    result = process_output(conveyed_xml(redirect), url="https://x", trusted=True, serial="SN1", anchors=[], nonce=None)
+    assert result.redirects == ["https://bs.example:8443", "https://other.example"]
+
+
+@pytest.mark.parametrize("document", [
+    b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    b'<onboarding-information xmlns="urn:ietf:params:xml:ns:yang:ietf-sztp-conveyed-info">&x;</onboarding-information>',
+    b'<onboarding-information xmlns="urn:other">x</onboarding-information>',
+    b"<not-xml",
+    b'<redirect-information xmlns="urn:ietf:params:xml:ns:yang:ietf-sztp-conveyed-info"><bootstrap-server>'
+    b"<address>h</address><port>99999</port></bootstrap-server></redirect-information>",
+    b'<redirect-information xmlns="urn:ietf:params:xml:ns:yang:ietf-sztp-conveyed-info"><bootstrap-server>'
+    b"<port>1</port></bootstrap-server></redirect-information>",
+])
+def test_hostile_xml_conveyed_information_is_refused(document):
+    with pytest.raises(VerificationError):
+        process_output(conveyed_xml(document), url="https://x", trusted=True, serial="SN1", anchors=[], nonce=None)
