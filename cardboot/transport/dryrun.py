@@ -27,10 +27,17 @@ class DryRunTransport(Transport):
         self.held: list[bytes] = []
 
     def connect(self) -> None:
+        self.inner.wait = self.wait
         self.inner.connect()
 
     def disconnect(self) -> None:
         self.inner.disconnect()
+
+    def hold(self, wait: float) -> None:
+        self.inner.hold(wait)  # the card is held (and a virtual card's state loaded) as without --dry-run
+
+    def release(self) -> None:
+        self.inner.release()
 
     def reset(self) -> bytes:
         return self.inner.reset()

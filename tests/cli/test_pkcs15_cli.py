@@ -54,3 +54,14 @@ def test_exit_codes(tmp_path):
     r = cli("pkcs15", "init", "--vsim", "blank-sim", "--layout", str(layout), "--adm-env", "CB_ADM",
             "--force-verify", env=ENV)
     assert r.returncode == 5 and "missing: x 3F00/7F50/5301" in r.stdout, r.stdout + r.stderr
+
+
+def test_dry_run_reads_the_state_file_it_is_given(tmp_path):
+    """--dry-run holds the card like any session: a virtual card's state is loaded (under its lock), so the
+    plan is made against what the card holds, not against the layout's blank content."""
+    state = tmp_path / "card.json"
+    assert cli("pkcs15", "init", "--vsim", f"blank-uicc:{state}", "--layout", "uicc", "--adm-env", "CB_ADM",
+               env=ENV).returncode == 0
+    r = cli("pkcs15", "init", "--vsim", f"blank-uicc:{state}", "--layout", "uicc", "--dry-run", "--json", env=ENV)
+    out = json.loads(r.stdout)
+    assert r.returncode == 0 and out["status"] in ("unchanged", "planned") and out["steps"] == [], r.stdout
