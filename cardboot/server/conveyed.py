@@ -42,9 +42,7 @@ def onboarding_xml(dm_bootstrap: bytes) -> bytes:
 def redirect_json(servers: list[tuple[str, int | None, bytes | None]]) -> bytes:
     entries = []
     for address, port, anchor in servers:
-        e: dict = {"address": address}
-        if port:
-            e["port"] = port
+        e: dict = {"address": address, "port": port or 443}  # explicit: some agents reject a redirect without
         if anchor:
             e["trust-anchor"] = base64.b64encode(anchor).decode()
         entries.append(e)

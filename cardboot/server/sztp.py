@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -33,6 +34,8 @@ boot-image-warning boot-image-error boot-image-mismatch boot-image-installed-reb
 pre-script-initiated pre-script-warning pre-script-error pre-script-complete config-initiated config-warning
 config-error config-complete post-script-initiated post-script-warning post-script-error post-script-complete
 bootstrap-warning bootstrap-error bootstrap-complete informational""".split())
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -126,6 +129,11 @@ def parse_bootstrap_request(body: bytes, content_type: str) -> BootstrapRequest:
             setattr(req, key.replace("-", "_"), data[key])
     if "nonce" in data:
         nonce = _b64(data["nonce"], "nonce")
+        if not nonce:
+            # an empty nonce (what some agents always send, e.g. opiproject's sztp agent) asks for nothing: it
+            # is taken as no nonce, and no freshness is claimed for what is answered
+            log.info("get-bootstrapping-data with an empty nonce: answered as without one")
+            return req
         if not 16 <= len(nonce) <= 32:
             raise bad_input(f"nonce of {len(nonce)} bytes: the module allows 16..32")
         req.nonce = nonce
@@ -155,7 +163,8 @@ def parse_progress_report(body: bytes, content_type: str) -> ProgressReport:
     if msg is not None and not isinstance(msg, str):
         raise bad_input("message must be a string")
     report = ProgressReport(ptype, msg)
-    extra = [k for k in ("ssh-host-keys", "trust-anchor-certs") if k in data]
+    # empty containers say nothing (agents send them with every report): only ones with content count
+    extra = [k for k in ("ssh-host-keys", "trust-anchor-certs") if data.get(k) not in (None, "", {}, [])]
     if extra and ptype != "bootstrap-complete":
         raise bad_input(f"{', '.join(extra)} only with progress-type bootstrap-complete")
     keys = data.get("ssh-host-keys")

@@ -130,3 +130,23 @@ def test_device_certificate_carries_the_serial_number(tmp_path):
     cert = x509.load_pem_x509_certificate((tmp_path / "device-SN0042.pem").read_bytes())
     assert cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)[0].value == "SN0042"
     assert oct((tmp_path / "device-SN0042-key.pem").stat().st_mode & 0o777) == "0o600"
+
+
+def test_what_real_agents_send_is_taken_as_a_deployment_needs():
+    """opiproject's sztp agent (issue 27 item 6): it always sends "nonce": "" (taken as no nonce: nothing
+    fresh is claimed), empty ssh-host-keys / trust-anchor-certs containers with every report (accepted), and
+    it refuses a redirect without a port (every redirect names its port, 443 included)."""
+    from cardboot.server.conveyed import redirect_json
+
+    req = parse_bootstrap_request(j({"ietf-sztp-bootstrap-server:input": {"nonce": "", "hw-model": "x"}}), YANG_JSON)
+    assert req.nonce is None and req.hw_model == "x"
+    report = parse_progress_report(j({"ietf-sztp-bootstrap-server:input": {
+        "progress-type": "bootstrap-initiated", "ssh-host-keys": {}, "trust-anchor-certs": {}}}), YANG_JSON)
+    assert report.progress_type == "bootstrap-initiated" and not report.ssh_host_keys
+    with pytest.raises(RestconfError, match="only with progress-type bootstrap-complete"):
+        parse_progress_report(j({"ietf-sztp-bootstrap-server:input": {
+            "progress-type": "bootstrap-initiated",
+            "ssh-host-keys": {"ssh-host-key": [{"algorithm": "ssh-ed25519", "key-data": "AAAA"}]}}}), YANG_JSON)
+    doc = json.loads(redirect_json([("bs.example", None, None), ("other.example", 8443, None)]))
+    servers = doc["ietf-sztp-conveyed-info:redirect-information"]["bootstrap-server"]
+    assert [s["port"] for s in servers] == [443, 8443]
