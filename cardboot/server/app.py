@@ -161,6 +161,13 @@ class BootstrapServer:
                 user, _, code = base64.b64decode(auth[6:].strip(), validate=True).decode("utf-8").partition(":")
             except (binascii.Error, UnicodeDecodeError, ValueError):
                 raise RestconfError(401, "protocol", "access-denied", "malformed Basic credentials") from None
+            if by_cert and user == by_cert:
+                device = await self._device(user)
+                if device is not None and device.code_hash is None:
+                    # a certificate-only device whose agent sends Basic beside its certificate (opiproject's
+                    # sztp agent does): the certificate identifies it, the code it cannot have is not asked
+                    # for. Never the other way round: a Basic device must still prove its code.
+                    return by_cert
             token = self.credentials.token(auth)
             if memo is None or memo.get("basic") != token:
                 address = (scope.get("client") or ("", 0))[0]

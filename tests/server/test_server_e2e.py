@@ -81,6 +81,10 @@ def test_5_5_7_get_with_certificate_and_basic(server):
     assert client(server).get("/OMA/DM/Bootstrap.xml", auth=("SN2", "wrong")).status_code == 401
     assert client(server).get("/OMA/DM/Bootstrap.xml").status_code == 401
     assert client(server, "SN1").get("/OMA/DM/Bootstrap.xml", auth=("SN2", "activation-2")).status_code == 401
+    # a certificate-only device whose agent also sends Basic for its own serial: the certificate counts
+    assert client(server, "SN1").get("/OMA/DM/Bootstrap.xml", auth=("SN1", "anything")).content == MESSAGE
+    # a Basic device with a certificate of its own serial still proves its code
+    assert client(server, "SN2").get("/OMA/DM/Bootstrap.xml", auth=("SN2", "wrong")).status_code == 401
     assert client(server, "SN9").get("/OMA/DM/Bootstrap.xml").status_code == 404  # a device with nothing
     assert client(server).get("/OMA/DM/Bootstrap.xml", auth=("SN3", "activation-3")).status_code == 404
 
