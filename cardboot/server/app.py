@@ -29,7 +29,8 @@ from cryptography.x509.oid import NameOID
 
 from . import cms
 from .cache import DEFAULT_TTL, MISSING, BootstrapAnswers, DeviceCache, ProvenCredentials, record_version
-from .conveyed import conveyed_information, onboarding_json, onboarding_xml, redirect_json, voucher
+from .conveyed import (conveyed_information, onboarding_json, onboarding_xml, redirect_json, redirect_xml,
+                       voucher)
 from .restconf import YANG_JSON, RestconfError, media_type, negotiate
 from .guard import SCRYPT_QUEUE, SCRYPT_WORKERS, FailureLimiter
 from .store import DeviceStore, check_code
@@ -256,11 +257,10 @@ class BootstrapServer:
             doc = onboarding_json(device.message) if as_json else onboarding_xml(device.message)
         elif device.redirects:
             servers = [_host_port(u) + (None,) for u in device.redirects]
-            doc = redirect_json(servers)
-            as_json = True
+            doc = redirect_json(servers) if as_json else redirect_xml(servers)  # in the encoding asked
             if request.signed_data_preferred and not signed_ok:
                 # RFC 8572 5.3: without signed data the device still takes unsigned redirect information
-                return output_body(answer, conveyed_information(doc, True, None))
+                return output_body(answer, conveyed_information(doc, as_json, None))
         else:
             raise RestconfError(404, "application", "data-missing",
                                 "no bootstrapping data this device would accept (it prefers signed data)")

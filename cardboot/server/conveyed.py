@@ -49,6 +49,18 @@ def redirect_json(servers: list[tuple[str, int | None, bytes | None]]) -> bytes:
     return json.dumps({f"{MODULE}:redirect-information": {"bootstrap-server": entries}}).encode()
 
 
+def redirect_xml(servers: list[tuple[str, int | None, bytes | None]]) -> bytes:
+    """redirect-information in XML (RFC 8572 6.3), for a device that asked in XML."""
+    root = etree.Element(f"{{{NS_CONVEYED}}}redirect-information", nsmap={None: NS_CONVEYED})
+    for address, port, anchor in servers:
+        server = etree.SubElement(root, f"{{{NS_CONVEYED}}}bootstrap-server")
+        etree.SubElement(server, f"{{{NS_CONVEYED}}}address").text = address
+        etree.SubElement(server, f"{{{NS_CONVEYED}}}port").text = str(port or 443)
+        if anchor:
+            etree.SubElement(server, f"{{{NS_CONVEYED}}}trust-anchor").text = base64.b64encode(anchor).decode()
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
 def conveyed_information(document: bytes, as_json: bool, owner: tuple[bytes, bytes] | None) -> bytes:
     """CMS around a conveyed-information document: signed by ``owner`` (cert PEM, key PEM) or unsigned."""
     oid = cms.ID_CT_SZTP_JSON if as_json else cms.ID_CT_SZTP_XML

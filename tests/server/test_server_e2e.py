@@ -148,6 +148,18 @@ def test_get_bootstrapping_data_signed_json_and_xml(server, tmp_path):
         r.json()["ietf-sztp-bootstrap-server:output"]["conveyed-information"]), tmp_path))
     assert info["ietf-sztp-conveyed-info:redirect-information"]["bootstrap-server"][0] == {
         "address": "other.example.com", "port": 8443}
+    # asked in XML, the redirect is answered in XML (signed, eContentType id-ct-sztpConveyedInfoXML)
+    r = rpc(client(server), "get-bootstrapping-data", auth=("SN3", "activation-3"), ctype=XML, accept=XML,
+            raw=b'<input xmlns="urn:ietf:params:xml:ns:yang:ietf-sztp-bootstrap-server"><signed-data-preferred/>'
+                b"</input>")
+    from lxml import etree
+
+    out = etree.fromstring(r.content)
+    conveyed = out.find("{urn:ietf:params:xml:ns:yang:ietf-sztp-bootstrap-server}conveyed-information").text
+    doc = etree.fromstring(openssl_verify(server, base64.b64decode(conveyed), tmp_path))
+    ns = "{urn:ietf:params:xml:ns:yang:ietf-sztp-conveyed-info}"
+    assert doc.tag == f"{ns}redirect-information"
+    assert [(e.findtext(f"{ns}address"), e.findtext(f"{ns}port")) for e in doc] == [("other.example.com", "8443")]
 
 
 @pytest.mark.parametrize("kwargs, status, tag", [
