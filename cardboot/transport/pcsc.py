@@ -6,9 +6,9 @@ conversions beyond the one pyscard needs, so cardboot's per-APDU host overhead s
 A card session runs inside ``SCardBeginTransaction`` / ``SCardEndTransaction`` (:meth:`PcscTransport.hold`):
 the card is connected shared, so without it another client's SELECT could land between our SELECT and
 our UPDATE BINARY (on a SIM's one channel, our bytes would go into their file; benches.md). pcsc-lite's
-SCardBeginTransaction waits without a bound while another handle holds the card, so it runs in a worker
-thread and the session waits for it at most ``wait`` seconds; a worker that gets the card after the
-session gave up hands it back at once. A reset by another client while we waited (SCARD_W_RESET_CARD)
+SCardConnect and SCardBeginTransaction wait without a bound while another handle holds the card, so each
+runs in a worker thread and the session waits for it at most ``wait`` seconds (:meth:`_within`); a
+worker that gets the card after the session gave up hands it back at once. A reset by another client while we waited (SCARD_W_RESET_CARD)
 reconnects and marks the card fresh (the MF selected, nothing verified); one during the session stops it
 (:class:`CardResetError`): nothing is sent on a guess of where the card stands.
 """
@@ -207,13 +207,7 @@ class PcscTransport(Transport):
                 self._held = True
                 return
             if hr == s.SCARD_W_RESET_CARD:  # reset by another client: the card stands at the MF again
-                hr, proto = s.SCardReconnect(self._card, s.SCARD_SHARE_SHARED, self._protocol_mask(),
-                                             s.SCARD_LEAVE_CARD)
-                if hr != s.SCARD_S_SUCCESS:
-                    self._raise(hr, "reconnecting after another client reset the card")
-                self._set_protocol(proto)
-                self._read_atr()
-                self.fresh = True
+                self._reconnect(s.SCARD_LEAVE_CARD, "reconnecting after another client reset the card")
                 continue
             self._raise(hr, "taking the card for this session (SCardBeginTransaction)")
         raise CardResetError(f"{self.name}: the card was reset by another client three times while this session "
@@ -281,13 +275,19 @@ class PcscTransport(Transport):
         s = scard
         if self._card is None:
             raise NoCardError(f"{self.name}: not connected")
-        hr, proto = s.SCardReconnect(self._card, s.SCARD_SHARE_SHARED, self._protocol_mask(), s.SCARD_RESET_CARD)
+        self._reconnect(s.SCARD_RESET_CARD, "resetting the card")
+        return self._atr
+
+    def _reconnect(self, disposition: int, doing: str) -> None:
+        """SCardReconnect (``disposition``: reset the card, or leave it as another client's reset left it);
+        the card is fresh afterwards: the MF selected, no channel open, nothing verified."""
+        s = scard
+        hr, proto = s.SCardReconnect(self._card, s.SCARD_SHARE_SHARED, self._protocol_mask(), disposition)
         if hr != s.SCARD_S_SUCCESS:
-            self._raise(hr, "resetting the card")
+            self._raise(hr, doing)
         self._set_protocol(proto)
         self._read_atr()
         self.fresh = True
-        return self._atr
 
     @property
     def atr(self) -> bytes:
