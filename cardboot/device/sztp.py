@@ -126,8 +126,10 @@ def check_voucher(voucher_cms: bytes, serial: str, anchors: list[x509.Certificat
     content, signer, carried = verify_signed(voucher_cms, ID_CT_VOUCHER_JSON, "ownership voucher")
     verify_chain(signer, carried, anchors, "ownership voucher signer", now)
     try:
-        voucher = json.loads(content)["ietf-voucher:voucher"]
-    except (ValueError, KeyError, TypeError):
+        voucher = _json(content, "ownership voucher")["ietf-voucher:voucher"]
+        if not isinstance(voucher, dict):
+            raise TypeError
+    except (KeyError, TypeError):
         raise VerificationError("ownership voucher: not an RFC 8366 JSON voucher") from None
     if voucher.get("serial-number") != serial:
         raise VerificationError(f"ownership voucher is for serial {voucher.get('serial-number')!r}, this device is "

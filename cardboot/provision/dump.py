@@ -64,6 +64,8 @@ class CardDump:
     keys: dict[int, tuple[str, int | None]] = field(default_factory=dict)  # ref -> (name, tries left)
     skipped: list[str] = field(default_factory=list)  # what the card listed but the dump could not reach
     protocol: str = ""  # the protocol the card ran during the dump (T=0 / T=1)
+    apdus: int = 0
+    selects: int = 0
 
     def path_text(self, path: FilePath) -> str:
         """A dumped file's path as a layout names it: an ADF without an FID of its own by its AID."""
@@ -72,8 +74,6 @@ class CardDump:
             aid = adf.aid.hex().upper() if adf is not None and adf.aid else f"{path[1]:X}"
             return "/".join(["3F00", aid] + [f"{f:04X}" for f in path[2:]])
         return path_str(path)
-    apdus: int = 0
-    selects: int = 0
 
 
 class _Walker:
@@ -85,6 +85,7 @@ class _Walker:
         self.dump = CardDump("uicc" if self.uicc else "sim", bytes(card.atr), source,
                              protocol=getattr(card.exchange.transport, "protocol", ""))
         self.adf_of: dict[FilePath, bytes] = {}  # ADF path -> AID
+        self.apps: list = []  # EF.DIR's applications, once read
         self.done: set[FilePath] = set()
 
     # --- selecting --------------------------------------------------------------------------------------
