@@ -11,6 +11,7 @@ are kept verbatim and are what cardboot reads). Files the export could not read 
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -71,10 +72,16 @@ def _hexs(data: bytes) -> str:
     return '"' + data.hex(" ").upper() + '"'
 
 
+def _text(value: str) -> str:
+    """A TOML basic string: names come from the export (and the file name), quotes and all."""
+    return json.dumps(value)
+
+
 def layout_from_export(text: str, *, atr: bytes, adm1: bytes, pin1: bytes = b"1234", name: str = "",
                        source: str = "") -> str:
     """The export as a vsim layout TOML (UICC exports: FCPs starting 62)."""
     files, skipped = parse_export(text)
+    name, source = " ".join(name.split()), " ".join(source.split())  # one line each in the header comment
     mf = next((f for f in files if f.path == ["3f00"]), None)
     if mf is None or not mf.fcp.startswith(b"\x62"):
         raise ExportError("no UICC MF (FCP 62 ...) in the export: only UICC exports are converted")
@@ -91,7 +98,7 @@ def layout_from_export(text: str, *, atr: bytes, adm1: bytes, pin1: bytes = b"12
               "# Every fcp and content below is the card's own bytes, unedited. read/update state what the twin",
               "# enforces; PIN1's value is a test value (not exported), ADM1's the one given."]
     header += [f"# left out: {why}" for why in left]
-    out = header + ["", "[card]", f'name = "twin of {name}"', 'family = "uicc"',
+    out = header + ["", "[card]", f"name = {_text('twin of ' + name)}", 'family = "uicc"',
                     f"atr = {_hexs(atr)}"] + (['protocol = "T=0"'] if atr_protocols(atr) == {0} else []) + ["",
                     "[[pin]]", 'name = "PIN1"', "ref = 0x01", f"value_hex = {_hexs(pin1)}", "",
                     "[[pin]]", 'name = "ADM1"', "ref = 0x0A", f"value_hex = {_hexs(adm1)}", "retries = 10"]
@@ -105,10 +112,11 @@ def layout_from_export(text: str, *, atr: bytes, adm1: bytes, pin1: bytes = b"12
                 by_fid[f.path[1]] = fid.hex()
     for f in kept:
         path = "/".join(by_fid.get(p, p).upper() for p in f.path)
-        out += ["", "[[file]]", f'path = "{path}"', f'name = "{f.name.split("/")[-1]}"']
-        if f.path == ["3f00"]:
+        out += ["", "[[file]]", f'path = "{path}"', f"name = {_text(f.name.split('/')[-1])}"]
+        is_mf, is_adf = f.path == ["3f00"], len(f.path[-1]) > 4
+        if is_mf:
             out.append('type = "mf"')
-        elif len(f.path[-1]) > 4:  # pySim names an ADF by the start of its AID; the FCP's 84 has all of it
+        elif is_adf:  # pySim names an ADF by the start of its AID; the FCP's 84 has all of it
             out += ['type = "adf"', f"aid = {_hexs(_fcp_item(f.fcp, 0x84) or bytes.fromhex(f.path[-1]))}"]
         elif f.structure in ("linear_fixed", "cyclic"):
             recs = [f.records[n] for n in sorted(f.records)]
@@ -124,21 +132,32 @@ def layout_from_export(text: str, *, atr: bytes, adm1: bytes, pin1: bytes = b"12
                 out.append(f"content = {_hexs(data)}")
         else:
             out.append('type = "df"')
-        if f.path != ["3f00"] and (len(f.path[-1]) > 4 or f.structure == ""):
-            out.append('pins = ["PIN1", "ADM1"]')
-        elif f.path == ["3f00"]:
+        if is_mf or is_adf or not f.structure:  # a directory: its PIN status template's keys
             out.append('pins = ["PIN1", "ADM1"]')
         out += ['read = "always"', 'update = "ADM1"', f"fcp = {_hexs(f.fcp)}"]
     return "\n".join(out) + "\n"
 
 
+def _length(data: bytes, i: int) -> tuple[int, int]:
+    """A BER length at ``data[i]`` (short form, or 81 / 82 long form): (length, index after it)."""
+    first = data[i]
+    if first < 0x80:
+        return first, i + 1
+    n = first & 0x7F
+    return int.from_bytes(data[i + 1 : i + 1 + n], "big"), i + 1 + n
+
+
 def _fcp_item(fcp: bytes, tag: int) -> bytes | None:
-    i = 2 if len(fcp) > 1 and fcp[1] < 0x80 else 3
+    """The value of a one-byte ``tag`` directly inside the FCP template (62), or None."""
+    if len(fcp) < 2:
+        return None
+    _, i = _length(fcp, 1)
     while i + 1 < len(fcp):
-        t, n = fcp[i], fcp[i + 1]
+        t = fcp[i]
+        n, start = _length(fcp, i + 1)
         if t == tag:
-            return fcp[i + 2 : i + 2 + n]
-        i += 2 + n
+            return fcp[start : start + n]
+        i = start + n
     return None
 
 

@@ -73,3 +73,18 @@ def test_any_script_is_a_layout_or_an_export_error(lines):
         vsim.parse_profile(layout)
     except Exception as e:  # the converter's output may name a file the layout reader refuses: typed
         assert type(e).__name__ == "ProfileError", e
+
+
+def test_names_with_quotes_and_long_lengths_stay_a_layout():
+    """A file name from the export (or the script's name) with a quote or a backslash is a TOML string, not
+    a broken layout; an FCP item with a long-form (81) length is read past."""
+    from vsim.pysim_export import _fcp_item
+
+    text = ("# directory: MF (3f00)\n# RAW FCP Template: 620a820278218302" "3f008a0105\n"
+            '# directory: MF/EF."x\\\\y (3f00/2f00)\n# structure: transparent\n'
+            "# RAW FCP Template: 620f82024121830" "22f00" "80020002" "8a0105\nupdate_binary 0102\n")
+    layout = layout_from_export(text, atr=bytes.fromhex("3B00"), adm1=b"12345678", name='a "card"\\x')
+    twin = vsim.parse_profile(layout)
+    assert twin.name == 'twin of a "card"\\x' and twin.mf.children[0x2F00].name == 'EF."x\\\\y'
+    assert _fcp_item(bytes.fromhex("62 81 88 A5 81 80") + b"\x00" * 0x80 + bytes.fromhex("83 02 2F 00"), 0x83) \
+        == bytes.fromhex("2F00")
