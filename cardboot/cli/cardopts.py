@@ -19,6 +19,16 @@ from ..transport.open import transport_for
 from ..infile import read_bounded
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text} s: give 0..3600")
+    return value
+
+
 def add_card_options(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--vsim", metavar="PROFILE[:STATE]", help="an in-process virtual card: built-in name "
@@ -29,8 +39,9 @@ def add_card_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--protocol", choices=["any", "T=0", "T=1"], default="any", help="PC/SC protocol")
     parser.add_argument("--family", choices=["sim", "uicc"], help="skip detection (default: detect)")
     parser.add_argument("--trace", action="store_true", help="print the APDU trace (secrets shown as ****)")
-    parser.add_argument("--wait", type=float, metavar="S", default=None,
-                        help="how long to wait for a card another client holds (default 5 s), then exit 3")
+    parser.add_argument("--wait", type=_seconds, metavar="S", default=DEFAULT_WAIT,
+                        help="how long to wait for a card another client holds (default 5 s; 0: not at all), "
+                             "then exit 3")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -104,7 +115,7 @@ def open_card(args, *, dry_run: bool = False):
     trace = Trace(keep=bool(getattr(args, "trace", False)))
     try:
         with card_session(transport, family=args.family, trace=trace,
-                          wait=getattr(args, "wait", None) or DEFAULT_WAIT) as card:
+                          wait=getattr(args, "wait", DEFAULT_WAIT)) as card:
             card.session.reveal = bool(getattr(args, "show_secrets", False))
             yield CardContext(card, transport, trace, source)
     finally:

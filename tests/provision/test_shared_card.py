@@ -99,3 +99,20 @@ def test_a_killed_holder_leaves_no_lock_and_no_secret_behind(tmp_path):
     assert again.wait(30) == 0 and time.monotonic() - started < 5
     lock = tmp_path / "card.json.lock"
     assert lock.read_bytes() == b"" and lock.stat().st_mode & 0o077 == 0
+
+
+def test_wait_zero_means_not_at_all_and_nonsense_is_a_usage_error(tmp_path):
+    state = tmp_path / "card.json"
+    holder = StateKeeper(vsim.load_card("uicc"), state)
+    holder.acquire(0)
+    try:
+        import time
+
+        started = time.monotonic()
+        p = start("inspect", "--vsim", f"uicc:{state}", "--wait", "0")
+        assert p.wait(30) == 3 and time.monotonic() - started < 3  # 0 was read as the 5 s default
+    finally:
+        holder.release()
+    for bad in ("-1", "soon", "99999"):
+        p = start("inspect", "--vsim", "uicc", "--wait", bad)
+        assert p.wait(30) == 2 and "Traceback" not in p.stderr.read()
