@@ -40,7 +40,10 @@ def add_parser(sub) -> None:
     r.add_argument("--port", type=int, default=8443)
     r.add_argument("--insecure", action="store_true", help="plain HTTP, for local tests only")
     r.add_argument("--max-connections-per-client", type=int, default=None, metavar="N",
-                   help="open connections one client address may hold (default 32; the next gets 503)")
+                   help="connections one client address may hold, counted from accept (default 32; the next is "
+                   "closed before its TLS handshake)")
+    r.add_argument("--handshake-timeout", type=float, default=None, metavar="S",
+                   help="seconds a new connection has to finish its TLS handshake (default 10)")
     r.add_argument("--header-timeout", type=float, default=None, metavar="S",
                    help="seconds a connection has to deliver complete request headers (default 5)")
     r.add_argument("--cache-seconds", type=float, default=None, metavar="S",
@@ -113,30 +116,47 @@ def run_server(args) -> int:
         raise UsageError("--workers must be at least 1")
     settings = ServerSettings(args.db, args.owner_cert, args.owner_key, args.voucher_signer_cert,
                               args.voucher_signer_key, args.pinned_ca or args.client_ca,
-                              args.max_connections_per_client, args.header_timeout, args.cache_seconds)
+                              args.max_connections_per_client, args.header_timeout, args.cache_seconds,
+                              args.handshake_timeout)
     app = build_app(settings)  # in this process too: bad files and stores are reported before serving
     if args.workers > 1:
         os.environ[SETTINGS_ENV] = json.dumps(settings.__dict__)  # paths and bounds only, no key material
         app = "cardboot.server.run:app_factory"
     config = make_config(app, host=args.host, port=args.port, cert=args.cert, key=args.key, client_ca=args.client_ca,
                          insecure=args.insecure, max_per_client=args.max_connections_per_client,
-                         header_timeout=args.header_timeout, workers=args.workers)
+                         header_timeout=args.header_timeout, handshake_timeout=args.handshake_timeout,
+                         workers=args.workers)
     scheme = "http" if args.insecure else "https"
     print(f"cardboot bootstrap server on {scheme}://{args.host}:{args.port}"
           + (f", {args.workers} workers" if args.workers > 1 else ""), file=sys.stderr, flush=True)
+    _more_descriptors()
+    sockets = [config.bind_socket()]  # listen.py serves a socket bound beforehand, in every mode
     if args.workers > 1:
         from uvicorn.supervisors import Multiprocess
 
         import inspect
 
-        sockets = [config.bind_socket()]
         if "target" in inspect.signature(Multiprocess).parameters:  # older uvicorn took the worker target
             Multiprocess(config, target=uvicorn.Server(config).run, sockets=sockets).run()
         else:
             Multiprocess(config, sockets=sockets).run()
     else:
-        uvicorn.Server(config).run()
+        uvicorn.Server(config).run(sockets=sockets)
     return 0
+
+
+def _more_descriptors() -> None:
+    """Raise the soft limit on open files to the hard one (at most 65,536): each connection costs one, and
+    Debian's default soft limit of 1,024 is what a flood of connections exhausts first."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            pass  # a container may refuse; the per-address cap still holds
 
 
 def run_init_pki(args) -> int:

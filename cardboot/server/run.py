@@ -9,9 +9,9 @@ Basic Authorization header and the certificate's serial, see app.py).
 
 uvicorn closes an idle keep-alive connection but never one whose request headers do not arrive: one
 client sending half a request line on 1,000 connections made every device get 503. Here a connection that
-has not delivered complete request headers within :data:`HEADER_TIMEOUT` seconds of connecting (or of its
-last response) is closed, and one client address holds at most :data:`MAX_PER_CLIENT` connections (the
-next is answered 503 and closed). Request headers are bounded to :data:`MAX_HEADER_BYTES` (past it: 431
+has not delivered complete request headers within :data:`HEADER_TIMEOUT` seconds of its TLS handshake (or
+of its last response) is closed; what one client address may hold, and the handshake's own time, are
+bounded from accept in listen.py. Request headers are bounded to :data:`MAX_HEADER_BYTES` (past it: 431
 and the connection closed), as h11's incomplete-event limit did before. A connection that pipelines more
 than :data:`MAX_PIPELINED` requests behind the one being answered is closed (no device pipelines; each
 queued request held ~2.4 KB, and 12 such connections took a server to 2.1 GB).
@@ -23,22 +23,19 @@ generator that presents a client certificate) measuring a TLS handshake per requ
 
 from __future__ import annotations
 
-import socket
 import ssl
 from dataclasses import dataclass
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from .listen import LIMITS
+
 HEADER_TIMEOUT = 5.0  # seconds for complete request headers
-MAX_PER_CLIENT = 32  # open connections per client address
 MAX_HEADER_BYTES = 16 * 1024  # request line and headers of one request
 MAX_PIPELINED = 16  # requests one connection may have queued behind the one being answered
 
 _PEER_CERTS: dict[tuple[str, int], bytes] = {}
 _CONN_STATE: dict[tuple[str, int], dict] = {}
-_PER_CLIENT: dict[str, int] = {}
-_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nretry-after: 1\r\n"
-         b"connection: close\r\n\r\n")
 _TOO_LARGE = (b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\n"
               b"connection: close\r\n\r\n")
 _KEEP_ALIVE = (b"connection", b"keep-alive")
@@ -51,27 +48,16 @@ class _HeadersTooLarge(Exception):
 class CertAwareHttp(HttpToolsProtocol):
     _header_timer = None
     _peer = None
-    _counted = None
+    slot = None  # the connection's place in its address's count (listen.py), given back when it is lost
     _header_bytes = 0  # received while a request's headers are incomplete
     _header_size = 0  # request line and header fields of the request being parsed
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
-        sock = transport.get_extra_info("socket")
-        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-            # asyncio sets TCP_NODELAY only when the listening socket says IPPROTO_TCP; the one the
-            # --workers supervisor binds says 0, and Nagle + delayed ACK then hold every answer 40 ms
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         peer = transport.get_extra_info("peername")
         if not peer:
             return
         self._peer = (peer[0], peer[1])
-        if _PER_CLIENT.get(peer[0], 0) >= MAX_PER_CLIENT:
-            transport.write(_BUSY)
-            transport.close()
-            return
-        _PER_CLIENT[peer[0]] = _PER_CLIENT.get(peer[0], 0) + 1
-        self._counted = peer[0]
         _CONN_STATE[self._peer] = {}
         ssl_object = transport.get_extra_info("ssl_object")
         if ssl_object is not None:
@@ -165,13 +151,8 @@ class CertAwareHttp(HttpToolsProtocol):
         if self._peer is not None:
             _PEER_CERTS.pop(self._peer, None)
             _CONN_STATE.pop(self._peer, None)
-        if self._counted is not None:
-            left = _PER_CLIENT.get(self._counted, 1) - 1
-            if left > 0:
-                _PER_CLIENT[self._counted] = left
-            else:
-                _PER_CLIENT.pop(self._counted, None)
-            self._counted = None
+        if self.slot is not None:
+            self.slot.release()
         super().connection_lost(exc)
 
 
@@ -203,15 +184,20 @@ class ServerSettings:
     max_per_client: int | None = None
     header_timeout: float | None = None
     cache_seconds: float | None = None
+    handshake_timeout: float | None = None
 
     def apply_bounds(self) -> None:
-        global HEADER_TIMEOUT, MAX_PER_CLIENT
+        global HEADER_TIMEOUT
         from ..errors import UsageError
 
         if self.max_per_client is not None:
-            if self.max_per_client < 1:
-                raise UsageError("--max-connections-per-client must be at least 1")
-            MAX_PER_CLIENT = self.max_per_client
+            if not 1 <= self.max_per_client <= 100_000:
+                raise UsageError("--max-connections-per-client must be 1..100000")
+            LIMITS.max_per_client = self.max_per_client
+        if self.handshake_timeout is not None:
+            if not 0.1 <= self.handshake_timeout <= 120:
+                raise UsageError("--handshake-timeout must be 0.1..120 seconds")
+            LIMITS.handshake_timeout = self.handshake_timeout
         if self.header_timeout is not None:
             if not 0.1 <= self.header_timeout <= 300:
                 raise UsageError("--header-timeout must be 0.1..300 seconds")
@@ -249,14 +235,16 @@ def app_factory():
 
 def make_config(app, *, host: str = "127.0.0.1", port: int = 8443, cert: str | None = None,
                 key: str | None = None, client_ca: str | None = None, insecure: bool = False,
-                max_per_client: int | None = None, header_timeout: float | None = None, workers: int = 1):
+                max_per_client: int | None = None, header_timeout: float | None = None,
+                handshake_timeout: float | None = None, workers: int = 1):
     """uvicorn configuration: HTTPS (client certificates optional, verified against ``client_ca``) unless
     ``insecure``; bounded headers, keep-alive timeout, access log off (no secret can reach it)."""
     import uvicorn
 
     from ..errors import UsageError
 
-    ServerSettings("", max_per_client=max_per_client, header_timeout=header_timeout).apply_bounds()
+    ServerSettings("", max_per_client=max_per_client, header_timeout=header_timeout,
+                   handshake_timeout=handshake_timeout).apply_bounds()
     tls = {}
     if not insecure:
         if not cert or not key:
@@ -265,6 +253,7 @@ def make_config(app, *, host: str = "127.0.0.1", port: int = 8443, cert: str | N
         if client_ca:
             tls.update(ssl_ca_certs=client_ca, ssl_cert_reqs=ssl.CERT_OPTIONAL)
     extra = dict(factory=True, workers=workers) if workers > 1 else {}
-    return uvicorn.Config(app, host=host, port=port, http=CertAwareHttp, lifespan="on", access_log=False,
+    return uvicorn.Config(app, host=host, port=port, http=CertAwareHttp, loop="cardboot.server.listen:BoundedLoop",
+                          lifespan="on", access_log=False,
                           log_level="warning", timeout_keep_alive=5, timeout_graceful_shutdown=3,
                           limit_concurrency=1000, **extra, **tls)
