@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ..errors import BenchmarkError, CardbootError
+from ..extras import require
 from .commands import TOP_HELP
 
 BENCHES = ("read", "provision", "personalize", "wbxml", "pcsc", "batch", "server", "startup")
@@ -91,6 +92,11 @@ def _guarded(name: str, fn, *a, **kw):
 
 def run(args) -> int:
     names = args.names or list(BENCHES)
+    if "server" in names:
+        require("server", "bench server")
+        require("bench", "bench server")
+    if "batch" in names:
+        require("batch", "bench batch")
     out: dict = {}
     if "read" in names:
         from ..bench.read_bootstrap import bench_read_bootstrap

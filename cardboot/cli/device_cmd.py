@@ -87,7 +87,7 @@ def run_sztp(args) -> int:
         print(json.dumps(info, indent=2))
     else:
         how = "signed (voucher, owner certificate and signature verified)" if result.signed else \
-            "unsigned, from a trusted server"
+            "unsigned (the server is trusted)"
         print(f"{ident.serial}: onboarding information {how} from {result.url}"
               + (f" after {len(result.hops) - 1} redirect(s)" if len(result.hops) > 1 else ""))
         print(f"  OMA DM bootstrap: {len(result.message or b'')} bytes"

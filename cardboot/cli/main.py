@@ -14,6 +14,7 @@ import importlib
 
 from .. import __version__
 from ..errors import CardbootError, ExitCode
+from ..extras import missing_extra
 from ..text import terminal_safe
 from .commands import COMMANDS, TOP_HELP
 
@@ -66,13 +67,27 @@ def _run_tui(args) -> int:
 
 
 
+def _missing(error: ModuleNotFoundError, command: str | None) -> int:
+    """An optional part not installed: one line naming the extra (exit 2), else the bug it is."""
+    missing = missing_extra(error, command)
+    if missing is None:
+        print(f"cardboot: internal error: {terminal_safe(str(error))} (run with --debug for details)", file=sys.stderr)
+        return ExitCode.INTERNAL
+    print(f"cardboot: error: {missing}", file=sys.stderr)
+    return missing.exit_code
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     end = argv.index("--") if "--" in argv else len(argv)
     debug = "--debug" in argv[:end]  # accepted before or after the subcommand
     if debug:
         argv = [a for a in argv[:end] if a != "--debug"] + argv[end:]
-    parser = build_parser(_chosen_command(argv))
+    command = _chosen_command(argv)
+    try:
+        parser = build_parser(command)
+    except ModuleNotFoundError as e:  # the command's module imports an extra at its top
+        return _missing(e, command)
     args = parser.parse_args(argv)
     args.debug = debug
     if not getattr(args, "func", None):
@@ -85,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     except CardbootError as e:
         print(f"cardboot: error: {terminal_safe(str(e))}", file=sys.stderr)
         return e.exit_code
+    except ModuleNotFoundError as e:
+        if args.debug:
+            raise
+        return _missing(e, command)
     except KeyboardInterrupt:
         print("cardboot: interrupted", file=sys.stderr)
         return 130

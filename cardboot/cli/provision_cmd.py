@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import sys
 
-from ..bootstrap.builder import encode_message
 from ..bootstrap.io import load_message_file
 from ..bootstrap.syncml import expand_embedded_tnds
-from ..bootstrap.view import diff, mask_secrets
+from ..bootstrap.view import mask_secrets
 from ..card.path import path_str
-from ..errors import ExitCode, MessageError, VerifyMismatchError
+from ..errors import ExitCode, MessageError
 from ..outfile import write_private
 from ..provision.prepare import prepare_message
 from ..provision.read import read_object, read_stored
+from ..provision.verify import verify_stored
 from ..provision.write import erase_stored, write_stored
 from ..wbxml.xml import to_xml_bytes
 from .cardopts import add_card_options, add_secret_options, open_card, secrets_from
@@ -161,24 +161,18 @@ def run_read(args) -> int:
 def run_verify(args) -> int:
     expected = load_message_file(args.message)
     with open_card(args) as ctx:
-        stored = read_stored(ctx.card, secrets_from(args), check_tail=True)
-        stored.location.session.close()
-    if stored.empty or stored.loaded is None:
-        raise VerifyMismatchError.empty(path_str(stored.location.path)) if stored.empty else \
-            MessageError(f"the stored content is not a bootstrap message: {stored.error}")
-    exp_bytes = expected.wbxml if expected.wbxml is not None else encode_message(expected.message)
-    same_bytes = stored.data == exp_bytes
-    changes = diff(expected.message, stored.loaded.message)
-    payload = {"bytes_equal": same_bytes, "semantic_equal": not changes, "differences": changes,
-               "leftover_at": stored.leftover_at}
-    if stored.leftover_at is not None:
-        _emit(args, payload, f"old content remains after the message: byte {stored.leftover_at} of "
-                             f"{path_str(stored.location.path)} is not FF (D.4.3); write again to clear it")
+        result = verify_stored(ctx.card, expected, secrets_from(args))
+    payload = {"bytes_equal": result.bytes_equal, "semantic_equal": result.semantic_equal,
+               "differences": result.differences, "leftover_at": result.leftover_at}
+    if result.leftover_at is not None:
+        _emit(args, payload, f"old content remains after the message: byte {result.leftover_at} of "
+                             f"{result.path} is not FF (D.4.3); write again to clear it")
         return ExitCode.MISMATCH
-    if same_bytes:
-        _emit(args, payload, f"verified: the card holds the same {len(exp_bytes)} bytes")
+    if result.bytes_equal:
+        _emit(args, payload, f"verified: the card holds the same {result.expected_bytes} bytes")
         return 0
-    text = "\n".join([f"bytes differ ({len(stored.data)} on the card, {len(exp_bytes)} in the file); "
+    changes = result.differences
+    text = "\n".join([f"bytes differ ({result.stored_bytes} on the card, {result.expected_bytes} in the file); "
                       + ("same content" if not changes else f"{len(changes)} semantic difference(s):")] + changes)
     _emit(args, payload, text)
     return 0 if not changes else ExitCode.MISMATCH

@@ -127,10 +127,11 @@ def run_server(args) -> int:
                          header_timeout=args.header_timeout, handshake_timeout=args.handshake_timeout,
                          workers=args.workers)
     scheme = "http" if args.insecure else "https"
-    print(f"cardboot bootstrap server on {scheme}://{args.host}:{args.port}"
-          + (f", {args.workers} workers" if args.workers > 1 else ""), file=sys.stderr, flush=True)
     _more_descriptors()
     sockets = [config.bind_socket()]  # listen.py serves a socket bound beforehand, in every mode
+    # said once the socket listens: a client connecting from now on waits in the backlog, never refused
+    print(f"cardboot bootstrap server on {scheme}://{args.host}:{args.port}"
+          + (f", {args.workers} workers" if args.workers > 1 else ""), file=sys.stderr, flush=True)
     if args.workers > 1:
         from uvicorn.supervisors import Multiprocess
 
