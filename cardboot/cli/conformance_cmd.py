@@ -16,6 +16,8 @@ def add_parsers(sub) -> None:
     src.add_argument("--message", help="a bootstrap message file (WBXML or XML)")
     src.add_argument("--card", action="store_true", help="the message on a card (--vsim / --reader)")
     src.add_argument("--server", metavar="URL", help="https://host[:port]/OMA/DM/Bootstrap.xml, fetched as a device")
+    src.add_argument("--device", metavar="DEVICE.json", help="the device items (C-007..C-015) from what `device boot` "
+                                                             "recorded in this state")
     c.add_argument("--from-cp", action="store_true", help="the message was converted from a CP document (5.4.4)")
     add_card_options(c)
     add_secret_options(c)
@@ -27,8 +29,14 @@ def add_parsers(sub) -> None:
 
 
 def run_conformance(args) -> int:
-    from ..bootstrap.conformance import FAIL, check_message
+    from ..bootstrap.conformance import check_message
 
+    if args.device:
+        from ..device.boot import load_state
+        from ..device.conformance import check_device
+
+        items = check_device(load_state(args.device), args.device)
+        return _report(args, args.device, items)
     if args.message:
         from ..bootstrap.io import load_message_file
 
@@ -50,6 +58,12 @@ def run_conformance(args) -> int:
             raise MessageError(f"the card holds no bootstrap message ({'empty' if stored.empty else stored.error})")
         msg, wbxml, source = stored.loaded.message, stored.loaded.wbxml, ctx.source
     items = check_message(msg, wbxml, source=source, from_cp=args.from_cp)
+    return _report(args, source, items)
+
+
+def _report(args, source: str, items) -> int:
+    from ..bootstrap.conformance import FAIL
+
     if args.json:
         print(json.dumps({"source": source, "items": [i.as_dict() for i in items]}, indent=2))
     else:

@@ -1,4 +1,4 @@
-"""``cardboot device discover | fetch``: a bootstrap seen from the device's side (see cardboot.device)."""
+"""``cardboot device discover | fetch | sztp | boot``: a bootstrap seen from the device's side (see cardboot.device)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,66 @@ def add_parsers(sub) -> None:
     f.add_argument("--json", action="store_true")
     f.set_defaults(func=run_fetch)
     _sztp_parser(dsub)
+    _boot_parser(dsub)
+
+
+def _boot_parser(dsub) -> None:
+    from .cardopts import add_card_options, add_secret_options
+
+    b = dsub.add_parser("boot", help="switch a device on with a card (5.5.6): read the card's bootstrap, apply it, "
+                                     "remove the servers an earlier card gave that this one no longer holds")
+    add_card_options(b)
+    add_secret_options(b)
+    b.add_argument("--state", required=True, metavar="DEVICE.json",
+                   help="the device: its management tree and what came from which card (made on first use, 0600)")
+    b.add_argument("--policy", choices=["no-smartcard-bootstrap"],
+                   help="the device's security policy disables smartcard bootstrap (5.5.6): the card is not read")
+    b.add_argument("--reject-card", action="store_true", help="the device rejects this card (e.g. SIM lock, 5.5.6)")
+    b.add_argument("--no-card", action="store_true", help="switch on without a card")
+    b.add_argument("--factory-tree", metavar="TREE.json",
+                   help="a new device's tree as it left the factory (a tree JSON, as `message apply --out` writes)")
+    b.add_argument("--show-secrets", action="store_true", help="show the tree's secrets unmasked")
+    b.add_argument("--tree", action="store_true", help="print the device's tree after the switch-on")
+    b.set_defaults(func=run_boot)
+
+
+def run_boot(args) -> int:
+    from ..device.boot import load_state, read_card_bootstrap, save_state, switch_on
+    from ..device.tree import render, to_json
+    from .cardopts import open_card, secrets_from
+
+    state = load_state(args.state)
+    if args.factory_tree:
+        if state.switch_ons:
+            raise UsageError(f"--factory-tree is for a new device; {args.state} was switched on {state.switch_ons} time(s)")
+        from ..device.tree import load_tree
+
+        state.tree = load_tree(args.factory_tree)
+    card = None
+    if not args.no_card and args.policy is None and not args.reject_card:
+        with open_card(args) as ctx:
+            card = read_card_bootstrap(ctx.card, ctx.source, secrets_from(args))
+    elif not args.no_card and args.policy is None:
+        with open_card(args) as ctx:  # a rejected card is still seen: the device reads its ICCID
+            from ..card.iccid import read_iccid
+            from ..device.boot import CardBootstrap
+
+            card = CardBootstrap(read_iccid(ctx.card) or "unknown", ctx.source, None)
+    event = switch_on(state, card, policy=args.policy, reject_card=args.reject_card)
+    save_state(args.state, state)
+    if args.json:
+        print(json.dumps({**event.as_dict(), "tree": to_json(state.tree, args.show_secrets) if args.tree else None},
+                         indent=2))
+        return 0
+    print(f"switch-on {event.number}: " + (f"card {event.iccid}: " if event.iccid else "") + event.reason)
+    changes = [("added", p) for p in event.added] + [("replaced", p) for p in event.replaced] + \
+        [("removed", p) for p in event.removed] + [("kept", f"{p} (not from a smartcard)") for p in event.kept]
+    lines = [f"  {what:<8} {path}" for what, path in changes] + [f"note: {n}" for n in event.notes]
+    if lines:
+        print("\n".join(lines))
+    if args.tree:
+        print(render(state.tree, args.show_secrets))
+    return 0
 
 
 def _sztp_parser(dsub) -> None:
