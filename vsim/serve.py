@@ -75,16 +75,53 @@ def run(args) -> int:
     return 0
 
 
+def add_scws_arguments(scws: argparse.ArgumentParser) -> None:
+    scws.add_argument("--profile", default="uicc", metavar="LAYOUT[:STATE]",
+                      help="the card (a built-in layout or a layout TOML), with a state file to share it")
+    scws.add_argument("--transport", choices=["bip", "bip6", "tcpip"], default="bip",
+                      help="the SCWS address of 5.5.7: bip 127.0.0.1:4116, bip6 [::1]:4116, tcpip localuicc:443 "
+                           "(on 127.0.0.1)")
+    scws.add_argument("--host", help="listen here instead")
+    scws.add_argument("--port", type=int, help="and on this port (default: the transport's)")
+    scws.add_argument("--cert", required=True, help="the SCWS's TLS certificate (PEM)")
+    scws.add_argument("--key", required=True, help="its private key (PEM)")
+    scws.add_argument("--path", help="the EF the bootstrap URL maps to (default: the layout's DM_Bootstrap)")
+
+
+def run_scws(args) -> int:
+    from . import load_card
+    from .scws import ScwsServer
+    from .state import StateKeeper
+
+    profile, _, state = args.profile.partition(":")
+    card = load_card(profile)
+    keeper = StateKeeper(card, state) if state else None
+    server = ScwsServer(card, args.cert, args.key, transport=args.transport, host=args.host, port=args.port,
+                        path=args.path, keeper=keeper)
+    signal.signal(signal.SIGTERM, lambda signum, frame: threading.Thread(target=server.httpd.shutdown).start())
+    host, port = server.address
+    shown = f"[{host}]" if ":" in host else host
+    print(f"vsim: SCWS of {args.profile} on https://{shown}:{port}/OMA/DM/Bootstrap.xml", file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m vsim", description="virtual SIM/UICC cards for pcscd (vpcd)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_arguments(sub.add_parser("serve", help="connect virtual cards to pcscd's vpcd reader slots"))
+    add_scws_arguments(sub.add_parser("scws", help="the card's web server: GET /OMA/DM/Bootstrap.xml over TLS (5.5.7)"))
     args = parser.parse_args(argv)
-    if args.command != "serve":
+    if args.command not in ("serve", "scws"):
         parser.print_help()
         return 2
     try:
-        return run(args)
+        return run(args) if args.command == "serve" else run_scws(args)
     except Exception as e:  # noqa: BLE001 - a layout or state problem: one line, its exit code
         code = getattr(e, "exit_code", None)
         if code is None and not isinstance(e, (ValueError, OSError)):

@@ -26,6 +26,14 @@ def add_parsers(sub) -> None:
     where = f.add_mutually_exclusive_group(required=True)
     where.add_argument("--url", help="https://host[:port]/OMA/DM/Bootstrap.xml")
     where.add_argument("--discover", metavar="DOMAIN", help="find the server by SRV and try each in order")
+    where.add_argument("--scws", action="store_true", help="from the card's web server: https://{SCWS@}/OMA/DM/"
+                                                           "Bootstrap.xml (5.5.7)")
+    f.add_argument("--transport", choices=["bip", "bip6", "tcpip"], default="bip",
+                   help="with --scws: BIP 127.0.0.1:4116 (bip6 [::1]:4116) or TCP/IP localuicc:443")
+    f.add_argument("--scws-address", metavar="IP[:PORT]",
+                   help="with --scws: connect here (the address the terminal gives localuicc, or a test port)")
+    f.add_argument("--state", metavar="DEVICE.json", help="hand the bootstrap to this device's DM client: applied "
+                                                          "to its tree (5.5.5), recorded as from HTTPS or the SCWS")
     f.add_argument("--nameserver", metavar="IP[:PORT]")
     f.add_argument("--cert", help="the device's client certificate (PEM)")
     f.add_argument("--key", help="its private key (PEM)")
@@ -190,17 +198,34 @@ def run_fetch(args) -> int:
     basic = secret_option(args, "basic")  # --basic-env: SERIAL:CODE, never on the command line itself
     if (args.cert is None) != (args.key is None):
         raise UsageError("--cert and --key go together")
-    if args.url:
+    connect_to = None
+    if args.scws:
+        from ..device.fetch import SCWS_URLS
+
+        urls = [SCWS_URLS[args.transport]]
+        if args.scws_address:
+            connect_to = _address(args.scws_address, 443 if args.transport == "tcpip" else 4116)
+        elif args.transport == "tcpip":
+            connect_to = ("127.0.0.1", 443)  # localuicc: the UICC's interface, emulated on loopback
+    elif args.url:
         urls = [args.url]
     else:
         from ..device.discover import discover
 
         urls = [r.url for r in discover(args.discover, args.nameserver)]
-    got, tried = fetch_first(urls, ca=args.ca, cert=args.cert, key=args.key, basic=basic)
+    got, tried = fetch_first(urls, ca=args.ca, cert=args.cert, key=args.key, basic=basic, connect_to=connect_to)
     if args.out:
         write_private(args.out, got.data, what="bootstrap message")
+    added = None
+    if args.state and not got.findings:
+        from ..device.boot import apply_elsewhere, load_state, save_state
+
+        state = load_state(args.state)
+        added = apply_elsewhere(state, got.loaded.message, "scws" if args.scws else "https", url=got.url)
+        save_state(args.state, state)
     info = {"status": "fetched" if not got.findings else "invalid", "url": got.url, "bytes": len(got.data),
-            "content_type": got.content_type, "findings": [str(f) for f in got.findings], "tried": tried}
+            "content_type": got.content_type, "findings": [str(f) for f in got.findings], "tried": tried,
+            "applied": added}
     if args.json:
         print(json.dumps(info, indent=2))
     else:
@@ -210,4 +235,24 @@ def run_fetch(args) -> int:
               + (f" -> {args.out}" if args.out else "") + ("" if got.findings else ", valid"))
         for f in got.findings:
             print(f"  {f}")
+        for path in added or []:
+            print(f"  added    {path} ({args.state})")
     return ExitCode.VALIDATION if got.findings else 0
+
+
+def _address(text: str, default_port: int) -> tuple[str, int]:
+    """``IP``, ``IP:PORT``, ``[IPv6]:PORT`` → (host, port)."""
+    host, port = text, default_port
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        if rest.startswith(":"):
+            port = rest[1:]
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    try:
+        port = int(port)
+    except ValueError:
+        raise UsageError(f"--scws-address {text!r}: the port is not a number") from None
+    if not host or not 1 <= port <= 65535:
+        raise UsageError(f"--scws-address {text!r}: give IP[:PORT] with a port 1..65535")
+    return host, port

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from vsim.serve import add_arguments as add_serve_arguments
+from vsim.serve import add_scws_arguments
 
 from ..errors import UsageError
 from .commands import TOP_HELP
@@ -15,6 +16,9 @@ def add_parser(sub) -> None:
     serve = vsub.add_parser("serve", help="connect virtual cards to pcscd's vpcd reader slots")
     add_serve_arguments(serve)
     serve.set_defaults(func=run_serve)
+    scws = vsub.add_parser("scws", help="the card's web server: GET /OMA/DM/Bootstrap.xml over TLS (5.5.7)")
+    add_scws_arguments(scws)
+    scws.set_defaults(func=run_scws)
     lst = vsub.add_parser("list", help="built-in card layouts")
     lst.set_defaults(func=run_list)
     imp = vsub.add_parser("from-pysim", help="a layout (virtual twin) from a real card's pySim-shell `export` "
@@ -47,6 +51,18 @@ def run_serve(args) -> int:
         return run(args)
     except ValueError as e:  # mismatched --state / --profile counts
         raise UsageError(str(e)) from None
+
+
+def run_scws(args) -> int:
+    from vsim.scws import ScwsError
+    from vsim.serve import run_scws as serve_scws
+
+    try:
+        return serve_scws(args)
+    except ScwsError as e:
+        raise UsageError(str(e)) from None
+    except OSError as e:  # the address is taken, a certificate file is missing
+        raise UsageError(f"cannot serve the SCWS: {e.strerror or e}") from None
 
 
 MAX_EXPORT = 4 << 20  # bytes: the largest public exports are ~0.5 MB

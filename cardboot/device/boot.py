@@ -165,11 +165,12 @@ def _not_from_card(state: DeviceState) -> list[str]:
     return [a for a in _accounts(state.tree) if a not in nodes]
 
 
-def apply_elsewhere(state: DeviceState, message, origin: str, at: float | None = None) -> list[str]:
-    """A bootstrap from anywhere but the card (HTTPS, push): applied to the tree, never removed by 5.5.6."""
+def apply_elsewhere(state: DeviceState, message, origin: str, at: float | None = None, url: str | None = None) -> list[str]:
+    """A bootstrap that did not come from the card's EF (HTTPS, the SCWS, push): applied to the tree,
+    never removed by the 5.5.6 rule."""
     applied = apply_message(message, state.tree)
-    state.log.append({"outcome": f"applied from {origin}", "added": applied.added, "notes": applied.notes,
-                      "at": round(time.time() if at is None else at, 3)})
+    state.log.append({"outcome": f"applied from {origin}", "origin": origin, "url": url, "added": applied.added,
+                      "notes": applied.notes, "at": round(time.time() if at is None else at, 3)})
     del state.log[:-MAX_LOG]
     return applied.added
 

@@ -1,5 +1,6 @@
 """The device items of OMA DM Bootstrap Appendix B (DM-BOOT-C-007..C-010, C-013..C-015) from what a
-device did: the switch-ons ``cardboot device boot`` recorded in its state (5.5.6). An item is reported as
+device did: the switch-ons ``cardboot device boot`` recorded in its state (5.5.6) and the bootstraps
+``device fetch --scws --state`` took from the card's web server (5.5.7). An item is reported as
 passed only with the switch-on that shows it; what was not exercised is "n/a" with what would exercise it."""
 
 from __future__ import annotations
@@ -53,7 +54,11 @@ def check_device(state: DeviceState, source: str) -> list[Item]:
                     f"switch-on {removed['switch_on']} removed {', '.join(removed.get('removed', [])[:4])} "
                     f"(card {removed['iccid']}); accounts from elsewhere kept: {', '.join(removed.get('kept', [])) or 'none'}"
                     if removed else "not exercised: erase or swap the card, then switch on again"))
-    for item, function in (("DM-BOOT-C-014-O", "device supports SCWS and HTTPS"),
-                           ("DM-BOOT-C-015-O", "bootstrap retrieved from the smartcard URL by HTTPS GET")):
-        out.append(Item(item, function, NA, "not exercised: cardboot has no Smart Card Web Server client yet"))
+    scws = next((e for e in state.log if e.get("origin") == "scws"), None)
+    how = "not exercised: device fetch --scws --state DEVICE.json against the card's web server"
+    out.append(Item("DM-BOOT-C-014-O", "device supports SCWS and HTTPS", PASS if scws else NA,
+                    f"a bootstrap fetched over HTTPS from the SCWS at {scws.get('url')}" if scws else how))
+    out.append(Item("DM-BOOT-C-015-O", "bootstrap retrieved from the smartcard URL by HTTPS GET", PASS if scws else NA,
+                    f"GET {scws.get('url')} handed to the DM client and applied: "
+                    f"{', '.join(scws.get('added', [])[:4]) or 'nothing new'}" if scws else how))
     return out

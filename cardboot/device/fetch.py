@@ -70,8 +70,26 @@ def https_target(url: str, error: type[CardbootError] = UsageError) -> tuple[str
     return parts.hostname, port or 443, (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
+# 5.5.7: https://{SCWS@}/OMA/DM/Bootstrap.xml, {SCWS@} by transport and IP version
+SCWS_URLS = {"bip": "https://127.0.0.1:4116/OMA/DM/Bootstrap.xml", "bip6": "https://[::1]:4116/OMA/DM/Bootstrap.xml",
+             "tcpip": "https://localuicc:443/OMA/DM/Bootstrap.xml"}
+
+
+class _AddressedHTTPS(http.client.HTTPSConnection):
+    """An HTTPS connection to ``address`` for a URL whose host the terminal resolves itself (localuicc, TS
+    102 600): TLS still checks the certificate against the URL's host name."""
+
+    def __init__(self, host: str, port: int, address: tuple[str, int], **kw):
+        super().__init__(host, port, **kw)
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection(self._address, self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
 def fetch(url: str, *, ca: str | None = None, cert: str | None = None, key: str | None = None,
-          basic: Secret | None = None, timeout: float = 15.0) -> Fetched:
+          basic: Secret | None = None, timeout: float = 15.0, connect_to: tuple[str, int] | None = None) -> Fetched:
     https_target(url)
     headers = {"Accept": "application/vnd.syncml.dm+wbxml, application/vnd.syncml.dm+xml", "User-Agent": "cardboot"}
     if basic is not None:
@@ -79,9 +97,13 @@ def fetch(url: str, *, ca: str | None = None, cert: str | None = None, key: str 
             raise UsageError("the Basic credential must be SERIAL:CODE (****)")
         headers["Authorization"] = "Basic " + base64.b64encode(basic.reveal()).decode("ascii")
     status, reason, ctype, body = https_request("GET", url, tls_context(ca, cert, key), headers,
-                                                limit=MAX_MESSAGE_FILE, timeout=timeout)
+                                                limit=MAX_MESSAGE_FILE, timeout=timeout, connect_to=connect_to)
     if status == 404:
-        raise NoBootstrapError(f"{url}: no bootstrap for this device (404)")
+        raise NoBootstrapError(f"{url}: no bootstrap for this device (404)" if url not in SCWS_URLS.values() else
+                               f"{url}: no bootstrap on the card (404)")
+    if status in (401, 403) and url in SCWS_URLS.values():
+        raise SecurityError(f"{url}: the card's web server does not serve the bootstrap to this device ({status}: "
+                            f"{shown(body[:80].decode('latin-1'), 80)})")
     if status in (401, 403):
         raise SecurityError(f"{url}: the server does not accept this device's credentials ({status})")
     if status != 200:
@@ -106,14 +128,15 @@ def fetch_first(urls: list[str], **options) -> tuple[Fetched, list[str]]:
 
 
 def https_request(method: str, url: str, ctx: ssl.SSLContext, headers: dict, body: bytes | None = None, *,
-                  limit: int, timeout: float = 15.0, error: type[CardbootError] = UsageError
-                  ) -> tuple[int, str, str, bytes]:
+                  limit: int, timeout: float = 15.0, error: type[CardbootError] = UsageError,
+                  connect_to: tuple[str, int] | None = None) -> tuple[int, str, str, bytes]:
     """(status, reason, content type, body) of one HTTPS exchange; the body bounded by ``limit`` (longer:
     FetchError), connection and TLS trouble a FetchError naming the URL. ``timeout`` bounds the whole
     exchange, not each read: a server that trickles a byte now and then is cut off when it runs out
     (``timeout`` + 1 s at most); an answer shorter than its Content-Length is refused, not taken whole."""
     host, port, target = https_target(url, error)
-    conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=ctx)
+    conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=ctx) if connect_to is None else \
+        _AddressedHTTPS(host, port, connect_to, timeout=timeout, context=ctx)
     expired = threading.Event()
 
     def cut_off() -> None:

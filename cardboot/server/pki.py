@@ -5,6 +5,7 @@ certificate that signs conveyed information, and a voucher signer (the manufactu
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 import shutil
 import tempfile
@@ -38,6 +39,14 @@ def _pem_cert(cert) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
+def _san(name: str) -> x509.GeneralName:
+    """An IP address (v4 or v6) as an iPAddress name, anything else as a dNSName."""
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
+
+
 def _issue(subject: x509.Name, key, issuer_cert, issuer_key, *, ca=False, server_names=(), client=False, days=825):
     now = dt.datetime.now(dt.timezone.utc)
     b = (x509.CertificateBuilder().subject_name(subject)
@@ -46,9 +55,7 @@ def _issue(subject: x509.Name, key, issuer_cert, issuer_key, *, ca=False, server
          .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=days))
          .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
     if server_names:
-        b = b.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) if not n[0].isdigit()
-                                                          else x509.IPAddress(__import__("ipaddress").ip_address(n))
-                                                          for n in server_names]), critical=False)
+        b = b.add_extension(x509.SubjectAlternativeName([_san(n) for n in server_names]), critical=False)
         b = b.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
     if client:
         b = b.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
