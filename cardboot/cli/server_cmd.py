@@ -69,6 +69,9 @@ def add_parser(sub) -> None:
     a.add_argument("--vars")
     a.add_argument("--message", help="a bootstrap message file instead of a template")
     a.add_argument("--redirect", action="append", default=[], metavar="URI", help="https://host[:port] of another bootstrap server")
+    a.add_argument("--redirect-trust-anchor", action="append", default=[], metavar="PEM",
+                   help="the CA certificate(s) the device checks that server's TLS against (RFC 8572 2.1); the "
+                        "Nth belongs to the Nth --redirect")
     a.set_defaults(func=run_add)
 
     for name, helptext in (("list-devices", "registered devices"), ("reports", "progress reports")):
@@ -186,10 +189,30 @@ def run_add(args) -> int:
         prepared = prepare_message(message_file=args.message, template=args.template, variables=args.vars)
         message = prepared.refuse_if_invalid(f"refusing to store an invalid message for {args.serial}").wbxml
     redirects = [check_uri(u) for u in args.redirect]
-    DeviceStore(args.db).add(args.serial, code, message, redirects)
+    if len(args.redirect_trust_anchor) > len(redirects):
+        raise UsageError(f"{len(args.redirect_trust_anchor)} --redirect-trust-anchor for {len(redirects)} --redirect")
+    anchors = [_trust_anchor(path) for path in args.redirect_trust_anchor]
+    DeviceStore(args.db).add(args.serial, code, message, redirects, anchors)
     print(f"device {args.serial}: {len(message or b'')}-byte bootstrap, {len(redirects)} redirect(s), "
           f"{'Basic + certificate' if code else 'client certificate only'}")
     return 0
+
+
+def _trust_anchor(path: str) -> bytes:
+    """A PEM file of CA certificates as the certs-only CMS a redirect's trust-anchor is (RFC 8572 6.1)."""
+    from cryptography import x509
+
+    from ..infile import read_bounded
+    from ..server.cms import certificate_bag
+
+    data = read_bounded(path, what="trust anchor", limit=1 << 20)
+    try:
+        certs = x509.load_pem_x509_certificates(data)
+    except ValueError:
+        raise UsageError(f"{path}: no PEM certificate") from None
+    from cryptography.hazmat.primitives import serialization
+
+    return certificate_bag([c.public_bytes(serialization.Encoding.PEM) for c in certs])
 
 
 def run_list(args) -> int:

@@ -321,6 +321,8 @@ def bootstrap(url: str, ident: Identity, *, ca_pems: bytes | None, manufacturer:
         hops.append(url)
         if signed or anchor is None:
             payload["signed-data-preferred"] = [None]  # YANG empty in JSON (RFC 7951 6.9)
+        else:  # a redirect's trust anchor made this server trusted: the hop before may have asked for signed
+            payload.pop("signed-data-preferred", None)
         status, body, trusted = _post(url, "get-bootstrapping-data", payload, ident, anchor)
         if status in (401, 403):
             raise SecurityError(f"{url}: the server does not accept this device's credentials ({status})")

@@ -256,7 +256,8 @@ class BootstrapServer:
         if device.message and (signed_ok or not request.signed_data_preferred):
             doc = onboarding_json(device.message) if as_json else onboarding_xml(device.message)
         elif device.redirects:
-            servers = [_host_port(u) + (None,) for u in device.redirects]
+            anchors = device.redirect_anchors or [None] * len(device.redirects)
+            servers = [_host_port(u) + (a,) for u, a in zip(device.redirects, anchors)]
             doc = redirect_json(servers) if as_json else redirect_xml(servers)  # in the encoding asked
             if request.signed_data_preferred and not signed_ok:
                 # RFC 8572 5.3: without signed data the device still takes unsigned redirect information

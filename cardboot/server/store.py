@@ -11,7 +11,7 @@ import json
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Column, Float, Integer, LargeBinary, MetaData, String, Table, Text, create_engine, delete, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -26,7 +26,7 @@ devices = Table(
     Column("serial", String(128), primary_key=True),
     Column("code_hash", Text),  # scrypt$N$r$p$salt$hash (base64), or NULL: client certificate only
     Column("message", LargeBinary),  # WBXML bootstrap message
-    Column("redirects", Text),  # JSON list of https://host[:port]
+    Column("redirects", Text),  # JSON list of https://host[:port], or of {"uri", "trust_anchor": base64 CMS}
     Column("created", Float, nullable=False),
 )
 reports = Table(
@@ -79,6 +79,20 @@ class Device:
     code_hash: str | None
     message: bytes | None
     redirects: list[str]
+    redirect_anchors: list[bytes | None] = field(default_factory=list)  # a certs-only CMS per redirect, or None
+
+
+def _redirects(text: str | None) -> tuple[list[str], list[bytes | None]]:
+    """The stored redirects: URIs and, where given, each one's trust anchor (RFC 8572 2.1)."""
+    uris, anchors = [], []
+    for entry in json.loads(text or "[]"):
+        if isinstance(entry, dict):
+            uris.append(entry["uri"])
+            anchors.append(base64.b64decode(entry["trust_anchor"]) if entry.get("trust_anchor") else None)
+        else:
+            uris.append(entry)
+            anchors.append(None)
+    return uris, anchors
 
 
 class DeviceStore:
@@ -108,14 +122,18 @@ class DeviceStore:
     def _tx(self):
         return self.engine.begin()
 
-    def add(self, serial: str, code: str | None, message: bytes | None, redirects: list[str] = ()) -> None:
+    def add(self, serial: str, code: str | None, message: bytes | None, redirects: list[str] = (),
+            anchors: list[bytes | None] = ()) -> None:
+        """Register a device; ``anchors[i]`` (a certs-only CMS) is the trust anchor of ``redirects[i]``."""
         check_serial(serial)
+        anchors = list(anchors) + [None] * (len(redirects) - len(anchors))
+        stored = [{"uri": u, "trust_anchor": base64.b64encode(a).decode()} if a else u for u, a in zip(redirects, anchors)]
         if code is None and message is None and not redirects:
             raise UsageError(f"device {serial}: nothing to serve (give a bootstrap message or redirects)")
         try:
             with self._tx() as db:
                 db.execute(insert(devices).values(serial=serial, code_hash=hash_code(code) if code else None,
-                                                  message=message, redirects=json.dumps(list(redirects)),
+                                                  message=message, redirects=json.dumps(stored),
                                                   created=time.time()))
         except IntegrityError:
             raise UsageError(f"device {serial} exists already (remove it first)") from None
@@ -125,7 +143,8 @@ class DeviceStore:
             row = db.execute(select(devices).where(devices.c.serial == serial)).first()
         if row is None:
             return None
-        return Device(row.serial, row.code_hash, row.message, json.loads(row.redirects or "[]"))
+        uris, anchors = _redirects(row.redirects)
+        return Device(row.serial, row.code_hash, row.message, uris, anchors)
 
     def remove(self, serial: str) -> bool:
         with self._tx() as db:
@@ -136,7 +155,7 @@ class DeviceStore:
             rows = db.execute(select(devices.c.serial, devices.c.message, devices.c.redirects, devices.c.code_hash,
                                      devices.c.created).order_by(devices.c.serial))
             return [{"serial": r.serial, "message_bytes": len(r.message or b""),
-                     "redirects": json.loads(r.redirects or "[]"), "basic_auth": r.code_hash is not None,
+                     "redirects": _redirects(r.redirects)[0], "basic_auth": r.code_hash is not None,
                      "created": r.created} for r in rows]
 
     def add_report(self, serial: str, progress_type: str, message: str | None, detail: dict | None = None) -> None:

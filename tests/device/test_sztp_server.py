@@ -22,13 +22,16 @@ def _start(db, pki, port):
 def servers(tmp_path_factory):
     d = tmp_path_factory.mktemp("sztp")
     pki = d / "pki"
-    assert cli("server", "init-pki", str(pki), "--device", "SN1").returncode == 0
+    assert cli("server", "init-pki", str(pki), "--device", "SN1", "--device", "SN3").returncode == 0
     first, second = f"sqlite:///{d / 'a.sqlite'}", f"sqlite:///{d / 'b.sqlite'}"
     p1, p2 = free_port(), free_port()
     assert cli("server", "add-device", "--db", first, "--serial", "SN1", "--redirect",
                f"https://127.0.0.1:{p2}").returncode == 0
-    assert cli("server", "add-device", "--db", second, "--serial", "SN1", "--template", "dm-bootstrap", "--vars",
-               "profiles/vars/example.toml").returncode == 0
+    assert cli("server", "add-device", "--db", first, "--serial", "SN3", "--redirect", f"https://127.0.0.1:{p2}",
+               "--redirect-trust-anchor", str(pki / "ca.pem")).returncode == 0
+    for serial in ("SN1", "SN3"):
+        assert cli("server", "add-device", "--db", second, "--serial", serial, "--template", "dm-bootstrap", "--vars",
+                   "profiles/vars/example.toml").returncode == 0
     assert cli("server", "add-device", "--db", second, "--serial", "SN2", "--template", "dmacc-only", "--vars",
                "profiles/vars/example.toml", "--activation-code-env", "C", env={"C": "act-2"}).returncode == 0
     procs = [_start(second, pki, p2), _start(first, pki, p1)]
@@ -67,6 +70,30 @@ def test_redirect_is_followed(servers):
     info = json.loads(r.stdout)
     assert r.returncode == 0, r.stderr
     assert info["hops"] == [servers["redirecting"], servers["direct"]] and info["signed"]
+
+
+def test_a_redirect_carries_its_trust_anchor_and_the_next_server_is_trusted_by_it(servers):
+    pki = servers["pki"]
+    r = cli("device", "sztp", "--url", servers["redirecting"], "--cert", str(pki / "device-SN3.pem"), "--key",
+            str(pki / "device-SN3-key.pem"), "--trust-anchor", str(pki / "ca.pem"), "--json")
+    info = json.loads(r.stdout)
+    assert r.returncode == 0, r.stderr
+    # the redirect's trust anchor (RFC 8572 2.1) verified the next server's TLS: its unsigned data is taken
+    assert info["hops"] == [servers["redirecting"], servers["direct"]] and info["trusted_server"]
+    assert not info["signed"]
+    listed = json.loads(cli("server", "list-devices", "--db", servers["db"].replace("b.sqlite", "a.sqlite")).stdout)
+    assert {d["serial"]: d["redirects"] for d in listed}["SN3"] == [servers["direct"]]
+
+
+def test_more_trust_anchors_than_redirects_is_a_usage_error(servers, tmp_path):
+    pki = servers["pki"]
+    r = cli("server", "add-device", "--db", f"sqlite:///{tmp_path / 'c.sqlite'}", "--serial", "SN9", "--redirect",
+            "https://a.example:443", "--redirect-trust-anchor", str(pki / "ca.pem"), "--redirect-trust-anchor",
+            str(pki / "ca.pem"))
+    assert r.returncode == 2 and "2 --redirect-trust-anchor for 1 --redirect" in r.stderr
+    r = cli("server", "add-device", "--db", f"sqlite:///{tmp_path / 'c.sqlite'}", "--serial", "SN9", "--redirect",
+            "https://a.example:443", "--redirect-trust-anchor", str(pki / "device-SN1-key.pem"))
+    assert r.returncode == 2 and "no PEM certificate" in r.stderr
 
 
 def test_basic_identity_and_a_wrong_code(servers):
