@@ -36,6 +36,12 @@ def add_parser(sub) -> None:
     r.add_argument("--voucher-signer-cert", help="manufacturer's voucher signer (ownership vouchers)")
     r.add_argument("--voucher-signer-key")
     r.add_argument("--pinned-ca", help="the owner's CA that vouchers pin (default: --client-ca)")
+    masa = r.add_mutually_exclusive_group()
+    masa.add_argument("--voucher-command", metavar="CMD", help="get each voucher from this command (a MASA hook): "
+                      "CB_VOUCHER_SERIAL, CB_VOUCHER_NONCE, CB_VOUCHER_PINNED_CERT in, the voucher CMS out")
+    masa.add_argument("--voucher-url", metavar="URL", help="get each voucher by an HTTPS POST to this MASA")
+    r.add_argument("--voucher-url-ca", metavar="CA", help="the CA the --voucher-url server's TLS chains to")
+    r.add_argument("--voucher-timeout", type=float, metavar="S", help="how long a voucher may take (default 5 s)")
     r.add_argument("--host", default="127.0.0.1")
     r.add_argument("--port", type=int, default=8443)
     r.add_argument("--insecure", action="store_true", help="plain HTTP, for local tests only")
@@ -113,14 +119,16 @@ def run_server(args) -> int:
 
     from ..server.run import SETTINGS_ENV, ServerSettings, build_app, make_config
 
-    if args.owner_cert and not args.voucher_signer_cert:
-        raise UsageError("signed conveyed information needs --voucher-signer-cert/--voucher-signer-key")
+    if args.owner_cert and not (args.voucher_signer_cert or args.voucher_command or args.voucher_url):
+        raise UsageError("signed conveyed information needs a voucher signer: --voucher-signer-cert/--voucher-signer-key, "
+                         "--voucher-command or --voucher-url")
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
     settings = ServerSettings(args.db, args.owner_cert, args.owner_key, args.voucher_signer_cert,
                               args.voucher_signer_key, args.pinned_ca or args.client_ca,
                               args.max_connections_per_client, args.header_timeout, args.cache_seconds,
-                              args.handshake_timeout)
+                              args.handshake_timeout, args.voucher_command, args.voucher_url, args.voucher_url_ca,
+                              args.voucher_timeout)
     app = build_app(settings)  # in this process too: bad files and stores are reported before serving
     if args.workers > 1:
         os.environ[SETTINGS_ENV] = json.dumps(settings.__dict__)  # paths and bounds only, no key material

@@ -29,8 +29,7 @@ from cryptography.x509.oid import NameOID
 
 from . import cms
 from .cache import DEFAULT_TTL, MISSING, BootstrapAnswers, DeviceCache, ProvenCredentials, record_version
-from .conveyed import (conveyed_information, onboarding_json, onboarding_xml, redirect_json, redirect_xml,
-                       voucher)
+from .conveyed import conveyed_information, onboarding_json, onboarding_xml, redirect_json, redirect_xml
 from .restconf import YANG_JSON, RestconfError, media_type, negotiate
 from .guard import SCRYPT_QUEUE, SCRYPT_WORKERS, FailureLimiter
 from .store import DeviceStore, check_code
@@ -64,11 +63,15 @@ class BootstrapServer:
     def __init__(self, store: DeviceStore, *, owner: tuple[bytes, bytes] | None = None,
                  voucher_signer: tuple[bytes, bytes] | None = None, pinned_ca: bytes | None = None,
                  peer_cert=None, max_body: int = MAX_BODY, connection_state=None,
-                 limiter: FailureLimiter | None = None, cache_seconds: float = DEFAULT_TTL):
+                 limiter: FailureLimiter | None = None, cache_seconds: float = DEFAULT_TTL, vouchers=None):
+        from .masa import LocalSigner
+
         self.store = store
         self.owner = owner
         self.voucher_signer = voucher_signer
         self.pinned_ca = pinned_ca
+        # where vouchers come from (server/masa.py): a command or URL given, else the local signer
+        self.vouchers = vouchers or (LocalSigner(voucher_signer, pinned_ca) if voucher_signer and pinned_ca else None)
         self.peer_cert = peer_cert or (lambda scope: None)  # scope -> client certificate DER or None
         self.max_body = max_body
         self.owner_bag = cms.certificate_bag([owner[0]]) if owner else None
@@ -270,15 +273,25 @@ class BootstrapServer:
             # to this server already authenticates unsigned data for a device that did not ask
             return output_body(answer, conveyed_information(doc, as_json, None))
         conveyed = conveyed_information(doc, as_json, self.owner)
-        if self.voucher_signer is None or self.pinned_ca is None:
+        if self.vouchers is None:
             raise RestconfError(500, "application", "operation-failed", "signed data needs an ownership voucher signer")
         if request.nonce is not None:  # nonceful: made for this request, never kept
-            return output_body(answer, conveyed, self.owner_bag,
-                               voucher(serial, self.pinned_ca, self.voucher_signer, nonce=request.nonce))
+            return output_body(answer, conveyed, self.owner_bag, self._voucher(serial, request.nonce))
         v = self._vouchers.get(serial)
         if v is None:
-            v = voucher(serial, self.pinned_ca, self.voucher_signer)
+            v = self._voucher(serial, None)
             if len(self._vouchers) > 100_000:
                 self._vouchers.clear()
             self._vouchers[serial] = v
         return output_body(answer, conveyed, self.owner_bag, v)
+
+    def _voucher(self, serial: str, nonce: bytes | None) -> bytes:
+        """A voucher from the signer, or a RESTCONF error: never another request's voucher."""
+        from .masa import VoucherSourceError
+
+        try:
+            return self.vouchers.make(serial, nonce)
+        except VoucherSourceError as e:
+            log.warning("no voucher for %s: %s", serial, e)  # the detail for the operator, not the device
+            raise RestconfError(500, "application", "operation-failed",
+                                "the ownership voucher could not be obtained; try again later") from None

@@ -185,6 +185,10 @@ class ServerSettings:
     header_timeout: float | None = None
     cache_seconds: float | None = None
     handshake_timeout: float | None = None
+    voucher_command: str | None = None  # server/masa.py: a MASA hook instead of the local signer
+    voucher_url: str | None = None
+    voucher_url_ca: str | None = None
+    voucher_timeout: float | None = None
 
     def apply_bounds(self) -> None:
         global HEADER_TIMEOUT
@@ -204,6 +208,8 @@ class ServerSettings:
             HEADER_TIMEOUT = self.header_timeout
         if self.cache_seconds is not None and not 0 <= self.cache_seconds <= 3600:
             raise UsageError("--cache-seconds must be 0..3600")
+        if self.voucher_timeout is not None and not 0.1 <= self.voucher_timeout <= 60:
+            raise UsageError("--voucher-timeout must be 0.1..60 seconds")
 
 
 def build_app(settings: ServerSettings):
@@ -220,9 +226,21 @@ def build_app(settings: ServerSettings):
     signer = (pem(settings.voucher_signer_cert), pem(settings.voucher_signer_key)) \
         if settings.voucher_signer_cert else None
     settings.apply_bounds()
+    pinned = pem(settings.pinned_ca)
+    vouchers = None
+    if settings.voucher_command or settings.voucher_url:
+        from ..errors import UsageError
+        from .masa import DEFAULT_TIMEOUT, CommandSigner, UrlSigner
+
+        if pinned is None:
+            raise UsageError("a voucher signer needs the owner's CA the vouchers pin (--pinned-ca or --client-ca)")
+        timeout = settings.voucher_timeout or DEFAULT_TIMEOUT
+        vouchers = CommandSigner(settings.voucher_command, pinned, timeout) if settings.voucher_command else \
+            UrlSigner(settings.voucher_url, pinned, settings.voucher_url_ca, timeout)
     return BootstrapServer(DeviceStore(settings.db), owner=owner, voucher_signer=signer,
-                           pinned_ca=pem(settings.pinned_ca), peer_cert=peer_cert, connection_state=connection_state,
-                           cache_seconds=DEFAULT_TTL if settings.cache_seconds is None else settings.cache_seconds)
+                           pinned_ca=pinned, peer_cert=peer_cert, connection_state=connection_state,
+                           cache_seconds=DEFAULT_TTL if settings.cache_seconds is None else settings.cache_seconds,
+                           vouchers=vouchers)
 
 
 def app_factory():
