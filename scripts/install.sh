@@ -12,7 +12,7 @@ if [ "$(id -u)" = 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         python3 python3-venv python3-dev gcc pkg-config swig \
         pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd libwbxml2-utils opensc openssl postgresql curl \
-        wrk nginx-light apache2-utils tshark \
+        wrk nginx-light apache2-utils tshark libyang2-tools \
         >/dev/null
     # vpcd listens on 35963.., inside Linux's ephemeral range: a client socket left in TIME_WAIT on one of
     # those ports keeps vpcd from binding it and its reader from appearing (vsim/pcscd.py). Reserve 8 readers'
