@@ -133,8 +133,9 @@ def bench_server(seconds: float = 5.0, connections: int = 100) -> list[ServerBen
             ok = run.requests - run.non_2xx  # answered requests only; 503 busy ones are counted apart
             return row(endpoint, target, "wrk", ok, ok / run.seconds, run.p50_ms, run.p99_ms, static, run.non_2xx)
 
-        def ab_row(endpoint, target, url, static=None, keep_alive=False):
-            run = run_ab(url, client_pem=client_pem, connections=connections, seconds=seconds, keep_alive=keep_alive)
+        def ab_row(endpoint, target, url, static=None, keep_alive=False, pem=None):
+            run = run_ab(url, client_pem=pem or client_pem, connections=connections, seconds=seconds,
+                         keep_alive=keep_alive)
             return row(endpoint, target, "ab -k" if keep_alive else "ab", run.requests, run.per_second, run.p50_ms,
                        run.p99_ms, static)
 
@@ -145,7 +146,7 @@ def bench_server(seconds: float = 5.0, connections: int = 100) -> list[ServerBen
             nginx_url = f"https://127.0.0.1:{nginx_port}/.well-known/host-meta"
             wrk_row("host-meta (static)", "nginx, 2 workers", nginx_url)
             ab_row("host-meta (static), certificate", "nginx, 2 workers", nginx_url, keep_alive=True)
-            ab_row("host-meta (static), certificate, new TLS each", "nginx, 2 workers", nginx_url)
+            ab_row("host-meta (static), certificate, new TLS each, ECDSA P-256", "nginx, 2 workers", nginx_url)
         for workers in (1, 2):
             port = _free_port()
             base = f"https://127.0.0.1:{port}"
@@ -163,12 +164,35 @@ def bench_server(seconds: float = 5.0, connections: int = 100) -> list[ServerBen
                 kept = ab_row("host-meta (static), certificate", target, base + "/.well-known/host-meta", keep_alive=True)
                 ab_row("5.5.7 GET Bootstrap.xml, certificate", target, base + "/OMA/DM/Bootstrap.xml", kept,
                        keep_alive=True)
-                handshakes = ab_row("host-meta (static), certificate, new TLS each", target,
+                handshakes = ab_row("host-meta (static), certificate, new TLS each, ECDSA P-256", target,
                                     base + "/.well-known/host-meta")
-                ab_row("5.5.7 GET Bootstrap.xml, certificate, new TLS each", target, base + "/OMA/DM/Bootstrap.xml",
-                       handshakes)
-        nginx = {r.generator: r.per_second for r in rows if r.target.startswith("nginx")}  # each generator's ceiling
+                ab_row("5.5.7 GET Bootstrap.xml, certificate, new TLS each, ECDSA P-256", target,
+                       base + "/OMA/DM/Bootstrap.xml", handshakes)
+        # the same first contact with RSA 2048 keys everywhere (server, CA, device), against nginx with them
+        rsa_pki = work / "pki-rsa"
+        init_pki(rsa_pki, [SERIAL], key_type="rsa")
+        rsa_pem = work / "device-rsa.pem"
+        write_private(rsa_pem, (rsa_pki / f"device-{SERIAL}.pem").read_bytes()
+                      + (rsa_pki / f"device-{SERIAL}-key.pem").read_bytes(), what="ab client certificate")
+        nginx_port = _free_port()
+        with static_nginx(work / "nginx-rsa", nginx_port, rsa_pki / "server.pem", rsa_pki / "server-key.pem",
+                          "/.well-known/host-meta", HOST_META, "application/xrd+xml", workers=2,
+                          client_ca=rsa_pki / "ca.pem"):
+            ab_row("host-meta (static), certificate, new TLS each, RSA 2048", "nginx, 2 workers",
+                   f"https://127.0.0.1:{nginx_port}/.well-known/host-meta", pem=rsa_pem)
+        port = _free_port()
+        base = f"https://127.0.0.1:{port}"
+        with _server(db, rsa_pki, port, 2):
+            handshakes = ab_row("host-meta (static), certificate, new TLS each, RSA 2048", "cardboot, 2 workers",
+                                base + "/.well-known/host-meta", pem=rsa_pem)
+            ab_row("5.5.7 GET Bootstrap.xml, certificate, new TLS each, RSA 2048", "cardboot, 2 workers",
+                   base + "/OMA/DM/Bootstrap.xml", handshakes, pem=rsa_pem)
+
+        def ceiling_key(r):  # each generator's ceiling, per key type for the new-TLS rows
+            return r.generator, "RSA" in r.endpoint
+
+        nginx = {ceiling_key(r): r.per_second for r in rows if r.target.startswith("nginx")}
         for r in rows:
-            r.ratio_to_nginx = round(r.per_second / nginx[r.generator], 3)
-            r.generator_bound = not r.target.startswith("nginx") and nginx[r.generator] < 5 * r.per_second
+            r.ratio_to_nginx = round(r.per_second / nginx[ceiling_key(r)], 3)
+            r.generator_bound = not r.target.startswith("nginx") and nginx[ceiling_key(r)] < 5 * r.per_second
         return rows

@@ -64,6 +64,8 @@ def add_parser(sub) -> None:
     i.add_argument("dir")
     i.add_argument("--device", action="append", default=[], metavar="SERIAL", type=_serial)
     i.add_argument("--server-name", action="append", metavar="NAME", help="DNS name or IP of the server")
+    i.add_argument("--key-type", choices=["ecdsa", "rsa"], default="ecdsa",
+                   help="ECDSA P-256 (default: the cheaper handshake) or RSA 2048, for every key")
     i.set_defaults(func=run_init_pki)
 
     a = ssub.add_parser("add-device", help="register a device and the bootstrap it gets")
@@ -174,7 +176,7 @@ def _more_descriptors() -> None:
 def run_init_pki(args) -> int:
     from ..server.pki import init_pki
 
-    files = init_pki(args.dir, args.device, tuple(args.server_name or ("localhost", "127.0.0.1")))
+    files = init_pki(args.dir, args.device, tuple(args.server_name or ("localhost", "127.0.0.1")), args.key_type)
     for name, path in files.items():
         print(f"{name:<24} {path}")
     return 0

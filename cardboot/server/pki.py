@@ -27,7 +27,16 @@ def _name(cn: str, serial: str | None = None) -> x509.Name:
     return x509.Name(attrs)
 
 
-def _key():
+KEY_TYPES = ("ecdsa", "rsa")
+
+
+def _key(key_type: str = "ecdsa"):
+    """ECDSA P-256 by default: a handshake signs with it at a fraction of RSA-2048's cost (docs/benchmarks.md);
+    RSA 2048 for peers that take nothing else."""
+    if key_type == "rsa":
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return ec.generate_private_key(ec.SECP256R1())
 
 
@@ -62,7 +71,8 @@ def _issue(subject: x509.Name, key, issuer_cert, issuer_key, *, ca=False, server
     return b.sign(issuer_key if issuer_key is not None else key, hashes.SHA256())
 
 
-def init_pki(directory: str | Path, devices: list[str] = (), server_names=("localhost", "127.0.0.1")) -> dict[str, Path]:
+def init_pki(directory: str | Path, devices: list[str] = (), server_names=("localhost", "127.0.0.1"),
+             key_type: str = "ecdsa") -> dict[str, Path]:
     """Write ca.pem, server.pem/-key, owner.pem/-key, voucher-signer.pem/-key and device-<serial>.pem/-key:
     all of them or none. Everything is made in memory, written into a staging folder beside (or inside) the
     target, then moved into place; a failure (an unusable folder, a full disk) removes what was staged and
@@ -79,17 +89,19 @@ def init_pki(directory: str | Path, devices: list[str] = (), server_names=("loca
             files[f"{name}-key.pem"] = _pem_key(key)
         out[name] = d / f"{name}.pem"
 
-    ca_key = _key()
+    if key_type not in KEY_TYPES:
+        raise UsageError(f"key type {key_type!r}: choose {' or '.join(KEY_TYPES)}")
+    ca_key = _key(key_type)
     ca = _issue(_name("cardboot dev CA"), ca_key, None, None, ca=True, days=3650)
     add("ca", ca, ca_key)
-    key = _key()
+    key = _key(key_type)
     add("server", _issue(_name("cardboot bootstrap server"), key, ca, ca_key, server_names=server_names), key)
-    key = _key()
+    key = _key(key_type)
     add("owner", _issue(_name("cardboot owner"), key, ca, ca_key), key)
-    key = _key()
+    key = _key(key_type)
     add("voucher-signer", _issue(_name("cardboot manufacturer voucher signer"), key, ca, ca_key), key)
     for serial in devices:
-        key = _key()
+        key = _key(key_type)
         add(f"device-{serial}", _issue(_name(f"device {serial}", serial), key, ca, ca_key, client=True), key)
     _write_all(d, files)
     return out
