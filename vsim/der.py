@@ -112,6 +112,7 @@ class Data:
     auth_id: bytes | None = None
     form: str = "opaque"  # opaque | external | oid
     oid: str | None = None
+    oid_sequence: bool = False  # the OidDO SEQUENCE kept inside [1] (how LwM2M devices read it)
 
 
 @dataclass
@@ -145,7 +146,8 @@ def data_object(d: Data) -> bytes:
         klass.append(oid(d.application_oid))
     value = path(d.fid.to_bytes(2, "big"))  # ObjectValue indirect: ReferencedValue path
     if d.form == "oid":
-        type_attributes = tlv(0xA1, oid(d.oid or "") + value)
+        oid_do = oid(d.oid or "") + value
+        type_attributes = tlv(0xA1, seq(oid_do) if d.oid_sequence else oid_do)
         return seq(common, seq(*klass), type_attributes, tag=0xA1)
     type_attributes = tlv(0xA1, value)
     return seq(common, seq(*klass), type_attributes, tag=0xA0 if d.form == "external" else 0x30)

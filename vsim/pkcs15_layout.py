@@ -134,7 +134,7 @@ def apply_pkcs15(doc: dict, mf: DF, pins: dict, by_name: dict[str, int], conditi
             fid=fid, label=d.get("label"), private=bool(d.get("private", False)),
             modifiable=bool(d.get("modifiable", False)), auth_id=auth_id, application=d.get("application"),
             application_oid=_oid(d.get("application_oid"), derr, "application_oid"),
-            form=form, oid=_oid(d.get("oid"), derr, "oid"),
+            form=form, oid=_oid(d.get("oid"), derr, "oid"), oid_sequence=_oid_sequence(d, derr),
         ))
         if fid in df.children:
             raise derr("fid", f"duplicate FID {fid:04X} in {df.path_str}")
@@ -181,3 +181,12 @@ def apply_pkcs15(doc: dict, mf: DF, pins: dict, by_name: dict[str, int], conditi
                 break
         else:
             raise err("efdir", f"{section['efdir']} has no empty record for the PKCS#15 template")
+
+
+def _oid_sequence(d: dict, derr) -> bool:
+    """``oid_encoding``: ``sequence`` keeps the OidDO SEQUENCE inside [1] (what LwM2M devices such as Nordic's
+    nRF91 library read; the default for the LwM2M OID 2.23.43.9.1), ``implicit`` is ISO/IEC 7816-15's form."""
+    value = d.get("oid_encoding", "sequence" if d.get("oid") == "2.23.43.9.1" else "implicit")
+    if value not in ("sequence", "implicit"):
+        raise derr("oid_encoding", "must be sequence or implicit")
+    return value == "sequence"

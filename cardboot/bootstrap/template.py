@@ -70,37 +70,47 @@ def load_toml(path: str | Path, what: str) -> dict:
     return infile.load_toml(path, what=what)
 
 
+def substitute(text: str, variables: dict, where: str, value=None) -> str:
+    """``text`` with each ``{name}`` replaced by its variable (``value(name)`` when given, else
+    ``variables[name]``); a placeholder that is not a plain name, or names no variable, is a MessageError
+    naming ``where``. Templates of every kind (DM, LwM2M) fill their values with it."""
+    out = []
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError as e:
+        raise MessageError(f"{where}: bad placeholder in {text!r} ({e})") from None
+    for literal, name, spec, conv in parsed:
+        out.append(literal)
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conv:
+            raise MessageError(f"{where}: placeholder {{{name}}} must be a plain variable name")
+        if name not in variables:
+            raise MessageError(f"{where}: variable {name!r} is not set")
+        out.append(value(name) if value else str(variables[name]))
+    return "".join(out)
+
+
 class _Filler:
     def __init__(self, variables: dict, source: str):
         self.vars = {k: str(v) for k, v in variables.items()}
         self.source = source
         self.used: set[str] = set()
 
+    def _variable(self, name: str) -> str:
+        self.used.add(name)
+        value_text = self.vars[name]
+        bad = first_unsafe(value_text)
+        if bad is not None:
+            raise MessageError(f"variable {name!r}: character U+{ord(value_text[bad]):04X} at position {bad} "
+                               "cannot travel in a bootstrap message (XML 1.0 Char; the same rule for every "
+                               "carrier)")
+        return value_text
+
     def __call__(self, value, where: str) -> str:
         if not isinstance(value, str):
             return str(value).lower() if isinstance(value, bool) else str(value)
-        out = []
-        try:
-            parsed = list(string.Formatter().parse(value))
-        except ValueError as e:
-            raise MessageError(f"{self.source}: {where}: bad placeholder in {value!r} ({e})") from None
-        for literal, name, spec, conv in parsed:
-            out.append(literal)
-            if name is None:
-                continue
-            if not name.isidentifier() or spec or conv:
-                raise MessageError(f"{self.source}: {where}: placeholder {{{name}}} must be a plain variable name")
-            if name not in self.vars:
-                raise MessageError(f"{self.source}: {where}: variable {name!r} is not set")
-            self.used.add(name)
-            value_text = self.vars[name]
-            bad = first_unsafe(value_text)
-            if bad is not None:
-                raise MessageError(f"variable {name!r}: character U+{ord(value_text[bad]):04X} at position {bad} "
-                                   "cannot travel in a bootstrap message (XML 1.0 Char; the same rule for every "
-                                   "carrier)")
-            out.append(value_text)
-        text = "".join(out)
+        text = substitute(value, self.vars, f"{self.source}: {where}", self._variable)
         bad = first_unsafe(text)
         if bad is not None:
             raise MessageError(f"{self.source}: {where}: character U+{ord(text[bad]):04X} at position {bad} cannot "

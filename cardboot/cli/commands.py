@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "conformance": ("conformance_cmd", "OMA DM Bootstrap Appendix B items a message, a card or a server shows"),
     "bench": ("bench_cmd", "benchmarks: APDU counts, codec, PC/SC round trips, batch, server"),
     "message": ("message_cmd", "build, decode, validate and diff bootstrap messages"),
+    "lwm2m": ("lwm2m_cmd", "the LwM2M bootstrap for the smartcard (LwM2M Core Appendix G): build, decode, validate"),
     "batch": ("batch_cmd", "personalize a CSV of cards through many readers"),
     "dhcp": ("discovery_cmd", "RFC 8572 SZTP redirect options (DHCPv4 143, DHCPv6 136)"),
     "dns": ("discovery_cmd", "DNS data for bootstrap server discovery (OMA DM Bootstrap Appendix E)"),

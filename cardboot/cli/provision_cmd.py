@@ -37,6 +37,8 @@ def add_parsers(sub) -> None:
                     help="show the management tree a DM client makes of the message (5.5.5) and the servers it contacts")
     rd.add_argument("--object", metavar="LABEL|OID",
                     help="read any data object the DODF lists (raw bytes; hex on stdout, or --out)")
+    rd.add_argument("--lwm2m", action="store_true",
+                    help="the LwM2M bootstrap (LwM2M Core Appendix G), decoded (or its bytes with --out)")
     rd.set_defaults(func=run_read)
 
     w = sub.add_parser("write", help=TOP_HELP["write"])
@@ -45,6 +47,8 @@ def add_parsers(sub) -> None:
     src = w.add_mutually_exclusive_group(required=True)
     src.add_argument("--message", help="a message file (WBXML or XML)")
     src.add_argument("--template", help="a bootstrap template (built-in name or TOML path); needs --vars")
+    src.add_argument("--lwm2m", metavar="FILE", help="an LwM2M bootstrap file (`cardboot lwm2m build`) into the "
+                                                     "LwM2M object's EF")
     w.add_argument("--vars", help="TOML file with the template's variables")
     w.add_argument("--carrier", choices=["plain", "tnds-xml", "tnds-wbxml"], default="tnds-wbxml")
     w.add_argument("--wbxml-version", choices=sorted(VERSIONS), default="1.2")
@@ -54,12 +58,15 @@ def add_parsers(sub) -> None:
     v = sub.add_parser("verify", help=TOP_HELP["verify"])
     add_card_options(v)
     add_secret_options(v)
-    v.add_argument("--message", required=True)
+    vsrc = v.add_mutually_exclusive_group(required=True)
+    vsrc.add_argument("--message")
+    vsrc.add_argument("--lwm2m", metavar="FILE", help="compare the LwM2M object with this file")
     v.set_defaults(func=run_verify)
 
     e = sub.add_parser("erase", help=TOP_HELP["erase"])
     add_card_options(e)
     add_secret_options(e)
+    e.add_argument("--lwm2m", action="store_true", help="erase the LwM2M object's EF instead")
     e.set_defaults(func=run_erase)
 
 
@@ -88,7 +95,25 @@ def _message_from_args(args) -> bytes:
     return prepared.refuse_if_invalid().wbxml
 
 
+def _lwm2m_file(path: str) -> bytes:
+    from ..infile import read_bounded
+
+    return read_bounded(path, what="LwM2M bootstrap", limit=1 << 16)
+
+
 def run_write(args) -> int:
+    if args.lwm2m:
+        from ..provision.lwm2m import write_lwm2m
+
+        content = _lwm2m_file(args.lwm2m)
+        with open_card(args) as ctx:
+            result = write_lwm2m(ctx.card, content, secrets_from(args), pad_all=args.pad_all)
+        loc = result.location
+        _emit(args, {"status": "verified", "object": "lwm2m", "path": path_str(loc.path), "bytes": result.written,
+                     "capacity": loc.size, "padded_bytes": result.padded, "apdus": result.apdus, "card": ctx.source},
+              f"verified: {result.written}-byte LwM2M bootstrap in {path_str(loc.path)} ({loc.size}-byte EF, "
+              f"{result.padded} bytes cleared to FF) on {ctx.source}, {result.apdus} APDUs")
+        return 0
     message = _message_from_args(args)
     with open_card(args) as ctx:
         result = write_stored(ctx.card, message, secrets_from(args), pad_all=args.pad_all)
@@ -120,7 +145,33 @@ def run_read_object(args) -> int:
     return 0
 
 
+def run_read_lwm2m(args) -> int:
+    from .lwm2m_cmd import as_json
+    from ..lwm2m.bootstrap import describe
+    from ..provision.lwm2m import read_lwm2m
+
+    with open_card(args) as ctx:
+        stored = read_lwm2m(ctx.card, secrets_from(args))
+    if stored.empty:
+        _emit(args, {"status": "empty"}, f"empty: the LwM2M EF {path_str(stored.location.path)} is all FF")
+        return 0
+    if args.out:
+        write_private(args.out, stored.data, what="LwM2M bootstrap")
+        _emit(args, {"status": "read", "bytes": len(stored.data), "out": args.out},
+              f"read {len(stored.data)}-byte LwM2M bootstrap -> {args.out}")
+    elif args.json:
+        print(json.dumps({"status": "read", "bytes": len(stored.data), **as_json(stored.boot, args.show_secrets),
+                          "findings": [str(f) for f in stored.findings]}, indent=2))
+    else:
+        print(describe(stored.boot, args.show_secrets))
+    for f in stored.findings:
+        print(f"warning: {f}", file=sys.stderr)
+    return 0
+
+
 def run_read(args) -> int:
+    if args.lwm2m:
+        return run_read_lwm2m(args)
     if args.object:
         return run_read_object(args)
     with open_card(args) as ctx:
@@ -159,6 +210,15 @@ def run_read(args) -> int:
 
 
 def run_verify(args) -> int:
+    if args.lwm2m:
+        from ..provision.lwm2m import verify_lwm2m
+
+        expected_lw = _lwm2m_file(args.lwm2m)
+        with open_card(args) as ctx:
+            stored = verify_lwm2m(ctx.card, expected_lw, secrets_from(args))
+        _emit(args, {"bytes_equal": True, "leftover_at": None},
+              f"verified: the card holds the same {len(stored.data)}-byte LwM2M bootstrap")
+        return 0
     expected = load_message_file(args.message)
     with open_card(args) as ctx:
         result = verify_stored(ctx.card, expected, secrets_from(args))
@@ -180,7 +240,12 @@ def run_verify(args) -> int:
 
 def run_erase(args) -> int:
     with open_card(args) as ctx:
-        result = erase_stored(ctx.card, secrets_from(args))
+        if args.lwm2m:
+            from ..provision.lwm2m import erase_lwm2m
+
+            result = erase_lwm2m(ctx.card, secrets_from(args))
+        else:
+            result = erase_stored(ctx.card, secrets_from(args))
     _emit(args, {"status": "erased", "path": path_str(result.location.path), "bytes": result.padded,
                  "apdus": result.apdus}, f"erased: {path_str(result.location.path)} is all FF ({result.padded} bytes), "
                                          f"verified, {result.apdus} APDUs")

@@ -50,6 +50,9 @@ class DataObject:
     form: DataForm = DataForm.OPAQUE
     oid: str | None = None  # oidDO: the object's OID
     flags_present: bool | None = None  # None: encode the flags only when one is set (as OpenSC does)
+    # oidDO: the OidDO SEQUENCE kept inside typeAttributes' [1] (as LwM2M devices read it: Nordic's nRF91
+    # library looks for that SEQUENCE) instead of ISO/IEC 7816-15's implicit [1]
+    oid_sequence: bool = field(default=False, compare=False)
     offset: int | None = field(default=None, compare=False)  # where the entry starts in the DODF
     variants: tuple[str, ...] = field(default=(), compare=False)  # field encodings accepted on decoding
 
@@ -151,6 +154,7 @@ def _decode_entry(encoded: bytes, where: str, offset: int) -> DataObject:
         flags_present=flags.isValue,
         offset=offset,
         variants=variants,
+        oid_sequence="OidDO SEQUENCE kept inside [1]" in variants,
     )
 
 
@@ -223,7 +227,17 @@ def encode_data_object(obj: DataObject) -> bytes:
     do["commonObjectAttributes"] = common
     do["classAttributes"] = cls
     choice.setComponentByName({"opaque": "opaqueDO", "external": "externalIDO", "oid": "oidDO"}[obj.form], do)
-    return der.encode(choice)
+    encoded = der.encode(choice)
+    return _sequence_inside(encoded) if obj.form == "oid" and obj.oid_sequence else encoded
+
+
+def _sequence_inside(encoded: bytes) -> bytes:
+    """An oidDO entry with its OidDO (``06`` OID, ``30`` value) wrapped in a SEQUENCE inside the ``[1]``."""
+    top = tlv.parse(encoded, what="EF(DODF)")[0]
+    parts = top.children()
+    inner = tlv.encode(0x30, parts[-1].value)
+    body = b"".join(tlv.encode(p.tag, p.value) for p in parts[:-1]) + tlv.encode(0xA1, inner)
+    return tlv.encode(0xA1, body)
 
 
 def encode_dodf(objects: list[DataObject]) -> bytes:

@@ -101,6 +101,18 @@ def _names(value, err, key: str, known: tuple[str, ...]) -> frozenset[str]:
 _OID = re.compile(r"[0-2](\.(0|[1-9][0-9]{0,8}))+")
 
 
+LWM2M_OID = "2.23.43.9.1"
+
+
+def _oid_encoding(d: dict, err) -> str:
+    """How an oidDO's OidDO goes into typeAttributes' [1]: ``sequence`` (its SEQUENCE kept inside, as LwM2M
+    devices read it — the default for the LwM2M OID) or ``implicit`` (ISO/IEC 7816-15; the default else)."""
+    value = d.get("oid_encoding", "sequence" if d.get("oid") == LWM2M_OID else "implicit")
+    if value not in ("sequence", "implicit"):
+        raise err("oid_encoding", "must be sequence or implicit")
+    return value
+
+
 def _oid(value, err, key: str) -> str | None:
     if value is None:
         return None
@@ -245,7 +257,8 @@ def layout_from_doc(doc: dict, source: str = "<layout>") -> InitLayout:
             auth_id=_hex(d["auth_id"], e, "auth_id") if "auth_id" in d else None,
             application_name=_text(d.get("application"), e, "application"),
             application_oid=_oid(d.get("application_oid"), e, "application_oid"),
-            path=Pkcs15Path(fid.to_bytes(2, "big")), form=DataForm(form), oid=_oid(d.get("oid"), e, "oid")))
+            path=Pkcs15Path(fid.to_bytes(2, "big")), form=DataForm(form), oid=_oid(d.get("oid"), e, "oid"),
+            oid_sequence=_oid_encoding(d, e) == "sequence"))
         data_files.append(WantedFile(df_path + (fid,), str(d.get("label", "")), "transparent", "data",
                                      read=rule(d.get("read", "always"), e, "read", ALWAYS),
                                      update=rule(d.get("update", "never"), e, "update", NEVER),

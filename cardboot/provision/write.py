@@ -43,7 +43,8 @@ def write_stored(card: Card, message: bytes, secrets: Secrets | None = None, *, 
     loc = locate_bootstrap(card, rule)
     try:
         capacity = loc.size
-        where = f"EF DM_Bootstrap {path_str(loc.path)}"
+        where = f"EF DM_Bootstrap {path_str(loc.path)}" if rule is None or isinstance(rule, BootstrapRule) else \
+            f"EF {path_str(loc.path)} ({loc.data_object.title})"
         if len(message) > capacity:
             raise MessageTooBigError(len(message), capacity, where)
         files = loc.session.files
