@@ -124,6 +124,14 @@ def test_the_examples_of_a_page_run_as_shown(page, tmp_path, request):
     runnable = _runnable(page)
     if any(b.marker == "run pytest" for b in runnable):
         request.getfixturevalue("vsim_pcscd")
+    restart = None
+    if any(b.marker == "run pcsc" for b in runnable):
+        # the page's commands start their own pcscd (batch --vsim-slots): the session's must not be running
+        pcscd = request.getfixturevalue("vsim_pcscd")
+        if not pcscd.started_here:
+            pytest.skip("a system pcscd is running; the page's commands start their own")
+        pcscd.stop()
+        restart = pcscd.ensure
     run = Page(_workdir(tmp_path))
     try:
         for i, block in enumerate(runnable):
@@ -142,6 +150,8 @@ def test_the_examples_of_a_page_run_as_shown(page, tmp_path, request):
                 pytest.fail(f"{block.where}: a runnable block must be sh, console or python, not {block.lang!r}")
     finally:
         run.stop()
+        if restart is not None:
+            restart()
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
