@@ -55,6 +55,7 @@ class CardRow:
     pin: Secret | None = None
     adm: Secret | None = None
     message: bytes = b""
+    lwm2m: bytes = b""  # the LwM2M bootstrap's EF content, when the batch has an LwM2M template
     digest: str = ""  # SHA-256 of the non-secret values: detects a changed row without storing secrets
 
     def __repr__(self) -> str:
@@ -65,6 +66,7 @@ class CardRow:
 class Batch:
     template: str
     rows: list[CardRow] = field(default_factory=list)
+    lwm2m_template: str | None = None
 
     def by_iccid(self) -> dict[str, CardRow]:
         return {r.iccid: r for r in self.rows}
@@ -75,9 +77,24 @@ def normalize_iccid(value: str) -> str | None:
     return v if v.isascii() and v.isdigit() and 18 <= len(v) <= 20 else None  # "٣" is a digit to Python
 
 
-def load_batch(csv_path: str | Path, template: str) -> Batch:
+def _lwm2m(lw_tpl: dict, lw_source: str, variables: dict) -> bytes:
+    """A row's LwM2M bootstrap: filled, checked (LwM2M Core rules), encoded; MessageError otherwise."""
+    from ..errors import MessageError
+    from ..lwm2m.bootstrap import encode_ef
+    from ..lwm2m.template import fill
+    from ..lwm2m.validate import validate
+
+    boot = fill(lw_tpl, variables, lw_source)
+    findings = validate(boot)
+    if findings:
+        raise MessageError("LwM2M bootstrap: " + "; ".join(map(str, findings)))
+    return encode_ef(boot)
+
+
+def load_batch(csv_path: str | Path, template: str, lwm2m_template: str | None = None) -> Batch:
     """Read and check the whole CSV; raise :class:`CsvError` listing every problem, or return the rows
-    with their encoded messages."""
+    with their encoded messages (and LwM2M bootstraps, with ``lwm2m_template``: its variables are columns
+    of the same CSV)."""
     src = str(csv_path)
     try:
         with open(csv_path, "rb") as f:
@@ -95,7 +112,15 @@ def load_batch(csv_path: str | Path, template: str) -> Batch:
         raise CsvError(src, [(text[: text.index("\x00")].count("\n") + 1, None, "NUL byte: not a text CSV")])
     tpl_path = resolve_template(template)
     tpl = load_toml(tpl_path, "template")
-    wanted = template_variables(tpl)
+    wanted = dm_wanted = template_variables(tpl)
+    lw_tpl = lw_source = None
+    lw_secret: set[str] = set()
+    if lwm2m_template:
+        from ..lwm2m.template import load_template, secret_variables as lw_secret_variables, variables as lw_variables
+
+        lw_tpl, lw_source = load_template(lwm2m_template)
+        wanted = wanted | lw_variables(lw_tpl)
+        lw_secret = lw_secret_variables(lw_tpl)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     problems: list[tuple[int | None, str | None, str]] = []
     try:
@@ -121,7 +146,7 @@ def load_batch(csv_path: str | Path, template: str) -> Batch:
 
     rows: list[CardRow] = []
     seen: dict[str, int] = {}
-    secret_vars = secret_variables(tpl)
+    secret_vars = secret_variables(tpl) | lw_secret
     while True:
         try:
             values = next(reader)
@@ -152,8 +177,10 @@ def load_batch(csv_path: str | Path, template: str) -> Batch:
             continue
         variables = {k: v for k, v in record.items() if k in wanted}
         try:
-            prepared = from_template(tpl, variables, source=str(tpl_path))
+            dm_vars = {k: v for k, v in variables.items() if k in dm_wanted}
+            prepared = from_template(tpl, dm_vars, source=str(tpl_path))
             data, findings = prepared.wbxml, prepared.findings
+            lw_data = _lwm2m(lw_tpl, lw_source, variables) if lw_tpl is not None else b""
         except CardbootError as e:
             problems.append((line, None, str(e)))
             continue
@@ -163,10 +190,10 @@ def load_batch(csv_path: str | Path, template: str) -> Batch:
             continue
         public = "\x1f".join(f"{k}={variables[k]}" for k in sorted(variables) if k not in secret_vars)
         rows.append(CardRow(line, iccid, variables, Secret(record["pin"]) if record.get("pin") else None,
-                            Secret(record["adm"]) if record.get("adm") else None, data,
+                            Secret(record["adm"]) if record.get("adm") else None, data, lw_data,
                             hashlib.sha256(f"{iccid}\x1e{public}".encode()).hexdigest()))
     if problems:
         raise CsvError(src, problems)
     if not rows:
         raise CsvError(src, [(None, None, "no card rows")])
-    return Batch(str(template), rows)
+    return Batch(str(template), rows, lwm2m_template)

@@ -175,13 +175,17 @@ class BatchRunner:
                 if claim.previous_state in (CLAIMED, INITIALIZED, WRITTEN, FAILED):
                     stored = read_stored(card, secrets)
                     stored.location.session.close()
-                    if stored.data == row.message:
+                    if stored.data == row.message and self._lwm2m_holds(card, row, secrets):
                         self._verified(slot, iccid, card.exchange.count - start_apdus, time.perf_counter() - t0,
                                        EventKind.ALREADY)
                         return False
                 self.ledger.mark(opt.batch, iccid, WRITTEN)
                 result = write_stored(card, row.message, secrets)
                 assert result.verified
+                if row.lwm2m:  # the LwM2M bootstrap beside it (LwM2M Core Appendix G), written and read back
+                    from ..provision.lwm2m import write_lwm2m
+
+                    assert write_lwm2m(card, row.lwm2m, secrets).verified
                 self._verified(slot, iccid, card.exchange.count - start_apdus, time.perf_counter() - t0, EventKind.VERIFIED)
                 return False
         except (CardRemovedError, TransportError) as e:
@@ -204,6 +208,15 @@ class BatchRunner:
                 self.ledger.mark(opt.batch, iccid, FAILED, reason=str(e))
             self.on_event(Event(slot.name, EventKind.FAILED, iccid, str(e)))
             return claim is not None and claim.attempts < opt.max_attempts and isinstance(e, CardIOError)
+
+    @staticmethod
+    def _lwm2m_holds(card, row, secrets: Secrets) -> bool:
+        """No LwM2M bootstrap in the batch, or the card holds the row's already."""
+        if not row.lwm2m:
+            return True
+        from ..provision.lwm2m import read_lwm2m
+
+        return read_lwm2m(card, secrets).data == row.lwm2m
 
     def _init(self, card, iccid: str, secrets: Secrets) -> None:
         from ..provision.init import InitStepError, init_card

@@ -21,6 +21,8 @@ def add_parser(sub) -> None:
     bsub = p.add_subparsers(dest="batch_command", metavar="ACTION")
     r = bsub.add_parser("run", help="write and verify every card of the CSV (resumes where a run stopped)")
     r.add_argument("--template", default="dm-bootstrap")
+    r.add_argument("--lwm2m-template", metavar="T", help="also write an LwM2M bootstrap (LwM2M Core Appendix G) "
+                   "from this template; its variables are columns of the same CSV")
     r.add_argument("--csv", required=True, help="one row per card: iccid, the template's variables, [pin], [adm]")
     r.add_argument("--batch", help="batch name in the ledger (default: the CSV's file name)")
     r.add_argument("--db", help="ledger URL: sqlite:///FILE (default <batch>.ledger.sqlite) or postgresql+psycopg://...")
@@ -84,7 +86,7 @@ def run_batch(args) -> int:
 
     name = _batch_name(args)
     try:
-        batch = load_batch(args.csv, args.template)
+        batch = load_batch(args.csv, args.template, args.lwm2m_template)
     except CsvError as e:
         for line in e.lines()[:50]:
             print(f"cardboot: {line}", file=sys.stderr)

@@ -88,9 +88,45 @@ def fill(template: dict, variables: dict, source: str = "template") -> LwBootstr
 
 def load(template: str | Path, variables: str | Path | dict) -> LwBootstrap:
     """A built-in template name (``lwm2m-bootstrap``) or a TOML path, and a variables TOML or dict."""
+    from ..bootstrap.template import load_toml
+
+    doc, path = load_template(template)
+    values = variables if isinstance(variables, dict) else load_toml(variables, "variables")
+    return fill(doc, values, path)
+
+
+def _placeholders(value) -> set[str]:
+    import string as _string
+
+    texts = [value] if isinstance(value, str) else [v for v in value.values() if isinstance(v, str)] \
+        if isinstance(value, dict) else []
+    return {name for t in texts for _lit, name, _spec, _conv in _string.Formatter().parse(t) if name}
+
+
+def variables(template: dict) -> set[str]:
+    """The variables a template's placeholders name (a batch CSV's columns)."""
+    found: set[str] = set()
+    for section in SECTIONS:
+        for table in template.get(section, []) if isinstance(template.get(section), list) else []:
+            for value in table.values():
+                found |= _placeholders(value)
+    return found
+
+
+def secret_variables(template: dict) -> set[str]:
+    """The variables whose values are secrets: those in the Security object's secret key, or in a value
+    marked ``secret = true`` (kept out of a batch ledger's digest)."""
+    found: set[str] = set()
+    for section in SECTIONS:
+        for table in template.get(section, []) if isinstance(template.get(section), list) else []:
+            for key, value in table.items():
+                if key == "secret_key" or (isinstance(value, dict) and value.get("secret")):
+                    found |= _placeholders(value)
+    return found
+
+
+def load_template(template: str | Path) -> tuple[dict, str]:
     from ..bootstrap.template import load_toml, resolve_template
 
     path = resolve_template(template)
-    doc = load_toml(path, "LwM2M template")
-    values = variables if isinstance(variables, dict) else load_toml(variables, "variables")
-    return fill(doc, values, str(path))
+    return load_toml(path, "LwM2M template"), str(path)
