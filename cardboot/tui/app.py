@@ -164,12 +164,25 @@ class CardbootApp(App):
             with self._card_lock, card_session(transport, trace=trace) as card:
                 report = inspect_card(card, entry.name, transport.protocol, Secrets(pin=self.pin))
                 pins = pin_overview(card) if report.bootstrap is not None else []
-            self.call_from_thread(self.show_report, report, trace, pins)
+                lwm2m = self._read_lwm2m(card, report)
+            self.call_from_thread(self.show_report, report, trace, pins, lwm2m)
         except CardbootError as e:
             self.call_from_thread(self.show_error, str(e), trace)
 
+    def _read_lwm2m(self, card, report: CardReport):
+        """The LwM2M bootstrap when the DODF lists one (what the LwM2M tab shows), or why not."""
+        from ..provision.lwm2m import LWM2M_OID, read_lwm2m
+
+        if not any(LWM2M_OID in (d.oid, d.application_oid) for d in report.dodf):
+            return None
+        try:
+            return read_lwm2m(card, Secrets(pin=self.pin))
+        except CardbootError as e:
+            return f"LwM2M bootstrap not read: {e}"
+
     def show_error(self, text: str, trace: Trace | None = None) -> None:
         self.report = None
+        self.query_one(ContentTabs).lwm2m = None
         self.query_one(CardTree).show_nothing()
         self.query_one("#details", Static).update(text)
         self.query_one(ContentTabs).report = None
@@ -178,8 +191,9 @@ class CardbootApp(App):
         if trace is not None:
             self._log(trace)
 
-    def show_report(self, report: CardReport, trace: Trace, pins=()) -> None:
+    def show_report(self, report: CardReport, trace: Trace, pins=(), lwm2m=None) -> None:
         self.report = report
+        self.query_one(ContentTabs).lwm2m = lwm2m
         self.query_one(CardTree).show(report, pins)
         b = report.bootstrap
         self.query_one("#details", Static).update(

@@ -65,6 +65,9 @@ class ContentTabs(Vertical):
 
     report: reactive[CardReport | None] = reactive(None, always_update=True)
     show_secrets: reactive[bool] = reactive(False)
+    # the card's LwM2M bootstrap (LwM2M Core Appendix G): a provision.lwm2m.StoredLwm2m, why it could not be
+    # read (text), or None when the card lists no LwM2M object
+    lwm2m: reactive[object | None] = reactive(None, always_update=True)
 
     def __init__(self, secret_leaves=(), **kw):
         super().__init__(**kw)
@@ -80,11 +83,16 @@ class ContentTabs(Vertical):
                 yield Static("", id="hex")
             with TabPane("Tree", id="tab-tree"):
                 yield Static("", id="tree")
+            with TabPane("LwM2M", id="tab-lwm2m"):
+                yield Static("", id="lwm2m")
 
     def watch_report(self) -> None:
         self._render_content()
 
     def watch_show_secrets(self) -> None:
+        self._render_content()
+
+    def watch_lwm2m(self) -> None:
         self._render_content()
 
     def _render_content(self) -> None:
@@ -116,6 +124,22 @@ class ContentTabs(Vertical):
         self.query_one("#xml", Static).update(xml)
         self.query_one("#hex", Static).update(hexdump)
         self.query_one("#tree", Static).update(tree)
+        self.query_one("#lwm2m", Static).update(_lwm2m_view(self.lwm2m, reveal))
+
+
+def _lwm2m_view(stored, reveal: bool) -> str:
+    """The LwM2M tab: the objects and resources (secret keys masked unless revealed) and whom the client
+    contacts first, as ``read --lwm2m`` prints them."""
+    if stored is None:
+        return "The card's DODF lists no LwM2M bootstrap object (OID 2.23.43.9.1)."
+    if isinstance(stored, str):
+        return stored
+    if stored.empty:
+        return "The LwM2M bootstrap EF is empty (all FF)."
+    from ..lwm2m.bootstrap import describe
+
+    head = f"LwM2M bootstrap, {len(stored.data)} bytes: " + ("valid" if not stored.findings else "INVALID")
+    return "\n".join([head, *map(str, stored.findings), describe(stored.boot, reveal)])
 
 
 def _applied_view(message, reveal: bool) -> str:

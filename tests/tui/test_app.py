@@ -153,3 +153,31 @@ async def test_the_only_reader_is_opened_at_start():
         await settle(app, pilot)
         assert app.current is app.entries[0] and app.report is not None
         assert "UICC" in str(app.query_one("#card").root.label)
+
+
+@pytest.mark.asyncio
+async def test_the_lwm2m_tab_shows_the_cards_lwm2m_bootstrap_with_its_keys_masked():
+    from cardboot.lwm2m.bootstrap import encode_ef
+    from cardboot.lwm2m.template import load
+    from cardboot.provision.lwm2m import write_lwm2m
+    from cardboot.provision.access import Secrets
+    from cardboot.provision.session import card_session
+    from cardboot.secret import Secret
+    from cardboot.transport.open import card_transport
+
+    entries = virtual_entries(["uicc-lwm2m", "uicc"])
+    content = encode_ef(load("lwm2m-bootstrap", "profiles/vars/lwm2m-example.toml"))
+    with card_session(card_transport(entries[0].card)) as card:
+        write_lwm2m(card, content, Secrets(adm=Secret("88888888")))
+    app = CardbootApp(entries, poll_pcsc=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await choose(app, pilot)
+        shown = text(app, "#lwm2m")
+        assert shown.startswith("LwM2M bootstrap, 224 bytes: valid")
+        assert "secret_key = ****" in shown and "000102030405060708090A0B0C0D0E0F" not in shown
+        assert "next: register with coaps://lwm2m.example.com:5684" in shown
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert "000102030405060708090A0B0C0D0E0F" in text(app, "#lwm2m")
+        await choose(app, pilot, 1)
+        assert "lists no LwM2M bootstrap object" in text(app, "#lwm2m")
