@@ -96,9 +96,7 @@ class Card:
     def read(self, *, pin: SecretValue = None, force: bool | None = None) -> StoredMessage:
         """The stored bootstrap message: ``data`` (WBXML, padding trimmed), ``empty`` (all FF, D.4.3),
         ``loaded`` (decoded) and ``findings`` (broken rules)."""
-        stored = read_stored(self._card, self._with(pin, None, force))
-        stored.location.session.close()
-        return stored
+        return read_stored(self._card, self._with(pin, None, force))
 
     def read_object(self, wanted: str, *, pin: SecretValue = None, force: bool | None = None) -> StoredObject:
         """Any data object the DODF lists, by label or OID (LwM2M bootstrap, CP ProvBoot, ...)."""

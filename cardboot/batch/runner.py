@@ -174,7 +174,6 @@ class BatchRunner:
                     self._init(card, iccid, secrets)
                 if claim.previous_state in (CLAIMED, INITIALIZED, WRITTEN, FAILED):
                     stored = read_stored(card, secrets)
-                    stored.location.session.close()
                     if stored.data == row.message and self._lwm2m_holds(card, row, secrets):
                         self._verified(slot, iccid, card.exchange.count - start_apdus, time.perf_counter() - t0,
                                        EventKind.ALREADY)

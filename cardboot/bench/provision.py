@@ -114,7 +114,6 @@ def bench_provision(sizes=(1024, 4096)) -> list[ProvisionResult]:
             card = connect_card(transport, family=family, trace=trace)
             start = card.exchange.count
             stored = read_stored(card, secrets)
-            stored.location.session.close()
             read_apdus = card.exchange.count - start - (1 if family == "uicc" else 0)  # minus channel close
             read_arr, _ = _arr(trace, 0)
             records = 2 if family == "uicc" else 1
@@ -226,7 +225,7 @@ def bench_wire(size: int = 0, links=((9600, "T=0"), (115200, "T=0"))) -> list[Wi
                 elif step == "write":
                     write_stored(card, message, secrets)
                 else:
-                    read_stored(card, secrets).location.session.close()
+                    read_stored(card, secrets)
                 results[step] = _wire(trace, link)
             out.append(WireResult(profile.upper(), f"{protocol} {baud}", len(message), *results["read"],
                                   *results["write"], *results["erase"],

@@ -53,7 +53,6 @@ def run_conformance(args) -> int:
 
         with open_card(args) as ctx:
             stored = read_stored(ctx.card, secrets_from(args))
-            stored.location.session.close()
         if stored.loaded is None:
             raise MessageError(f"the card holds no bootstrap message ({'empty' if stored.empty else stored.error})")
         msg, wbxml, source = stored.loaded.message, stored.loaded.wbxml, ctx.source

@@ -176,7 +176,6 @@ def run_read(args) -> int:
         return run_read_object(args)
     with open_card(args) as ctx:
         stored = read_stored(ctx.card, secrets_from(args))
-        stored.location.session.close()
     if stored.empty:
         _emit(args, {"status": "empty"}, "empty: EF DM_Bootstrap is all FF (D.4.3)")
         return 0

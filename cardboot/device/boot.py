@@ -255,7 +255,6 @@ def read_card_bootstrap(card, source: str, secrets=None) -> CardBootstrap:
 
     iccid = read_iccid(card) or "unknown"
     stored = read_stored(card, secrets)
-    stored.location.session.close()
     if stored.empty:
         return CardBootstrap(iccid, source, None)
     if stored.loaded is None:

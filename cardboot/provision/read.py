@@ -69,13 +69,22 @@ def first_leftover(files: FileAccess, offset: int, start: int, size: int) -> int
 
 def read_stored(card: Card, secrets: Secrets | None = None, rule: BootstrapRule | None = None,
                 location: BootstrapLocation | None = None, *, check_tail: bool = False) -> StoredMessage:
-    """Locate, VERIFY if the object needs it, read and decode. The caller closes ``location.session``.
+    """Locate, VERIFY if the object needs it, read and decode. The application session (a logical channel
+    on a UICC) is closed before returning when this call opened it; a ``location`` the caller gives stays
+    the caller's to close.
 
     ``check_tail`` also reads the rest of the EF and records in ``leftover_at`` where a byte that is not FF
     remains after the message (what ``verify`` must refuse)."""
     secrets = secrets or Secrets()
     loc = location or locate_bootstrap(card, rule)
-    secrets = secrets.for_object(loc)
+    try:
+        return _read(loc, secrets.for_object(loc), check_tail)
+    finally:
+        if location is None:
+            loc.session.close()
+
+
+def _read(loc: BootstrapLocation, secrets: Secrets, check_tail: bool) -> StoredMessage:
     files = loc.session.files
     present(files, read_keys(loc, secrets), secrets, "reading the bootstrap message")
     files.select(loc.path)

@@ -39,7 +39,6 @@ def verify_stored(card: Card, expected: LoadedMessage, secrets: Secrets | None =
     """Read the stored message and every byte after it, compare with ``expected``. An empty EF is a
     :class:`VerifyMismatchError`, content that is no bootstrap message a :class:`MessageError`."""
     stored = read_stored(card, secrets, check_tail=True)
-    stored.location.session.close()
     where = path_str(stored.location.path)
     if stored.empty:
         raise VerifyMismatchError.empty(where)

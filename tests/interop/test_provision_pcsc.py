@@ -35,7 +35,6 @@ def test_write_read_verify_through_pcscd(vsim_reader_factory, profile):
         card = connect_card(t)
         assert write_stored(card, MESSAGE, secrets(profile)).verified
         stored = read_stored(card, secrets(profile))
-        stored.location.session.close()
         assert stored.data == MESSAGE and not stored.findings
     finally:
         t.disconnect()

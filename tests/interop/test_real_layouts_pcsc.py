@@ -38,7 +38,6 @@ def test_write_read_verify_erase_through_pcscd(vsim_reader_factory, profile, t0,
         steps = [e.name for e in trace.entries]
         assert "VERIFY ADM1" in steps[: steps.index("UPDATE BINARY")]
         stored = read_stored(card, BOTH)
-        stored.location.session.close()
         assert stored.data == MESSAGE and not stored.findings
         erase_stored(card, BOTH)
     finally:

@@ -29,7 +29,6 @@ def bootstrap_ef(vcard):
 
 def read_back(card, profile):
     stored = read_stored(card, secrets(profile))
-    stored.location.session.close()
     return stored
 
 

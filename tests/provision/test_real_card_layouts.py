@@ -45,7 +45,6 @@ def test_write_read_verify_erase(make_card, profile, t0):
     ef = bootstrap_ef(vcard, profile)
     assert bytes(ef.data[: len(MESSAGE)]) == MESSAGE
     stored = read_stored(card, BOTH)
-    stored.location.session.close()
     assert stored.data == MESSAGE and not stored.findings
     # a shorter message clears the old tail
     assert write_stored(card, SMALL, BOTH).verified

@@ -108,5 +108,4 @@ def test_the_pin_also_goes_to_the_key_the_authid_names(tmp_path):
     layout = tmp_path / "authid.toml"
     layout.write_text(text)
     outcome, verified, _ = run(layout, COMBINATIONS["pin"], lambda card, s: read_stored(card, s))
-    outcome.location.session.close()
     assert verified == [0x01]
