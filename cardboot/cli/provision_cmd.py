@@ -131,7 +131,10 @@ def run_read_object(args) -> int:
     with open_card(args) as ctx:
         obj = read_object(ctx.card, args.object, secrets_from(args))
     loc, d = obj.location, obj.location.data_object
-    hidden = d.needs_pin and not args.show_secrets
+    from ..pkcs15.oids import carries_secrets
+
+    secret = d.needs_pin or carries_secrets(d.oid, d.application_oid)  # private, or keys inside (LwM2M PSKs)
+    hidden = secret and not args.show_secrets
     info = {"status": "read", "object": d.title, "oid": d.oid or d.application_oid, "known_as": d.known_as,
             "path": path_str(loc.path), "bytes": len(obj.data)}
     if args.out:
@@ -141,7 +144,8 @@ def run_read_object(args) -> int:
     else:
         shown = "****" if hidden else obj.data.hex().upper()
         _emit(args, {**info, "data": shown}, shown if not hidden else
-              f"{d.title!r} is private: its {len(obj.data)} bytes are shown with --show-secrets or written with --out")
+              f"{d.title!r} is {'private' if d.needs_pin else 'a holder of secrets'}: its {len(obj.data)} bytes "
+              "are shown with --show-secrets or written with --out")
     return 0
 
 

@@ -22,3 +22,12 @@ WELL_KNOWN = {
 def well_known(oid: str | None) -> str | None:
     """The name of a data object OID another application uses, or None."""
     return WELL_KNOWN.get(oid or "")
+
+
+# objects whose content carries secrets (LwM2M: PSK and private keys; CP: NAP and application secrets):
+# their bytes are masked in APDU traces like EF DM_Bootstrap's
+SECRET_BEARING = frozenset({"2.23.43.9.1", "2.23.43.5.1", "2.23.43.5.2", "2.23.43.5.3"})
+
+
+def carries_secrets(*oids: str | None) -> bool:
+    return any(o in SECRET_BEARING for o in oids if o)
