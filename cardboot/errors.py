@@ -119,6 +119,16 @@ class SecurityError(CardbootError):
     secret_kind: str | None = None
 
 
+class MissingSecretError(SecurityError):
+    """A key the access rule needs has no value given (nothing was sent to the card). ``needs_adm`` says
+    which of the operator's secrets it is, so that a face can say how to give it (the CLI names its
+    options, the TUI opens its dialog)."""
+
+    def __init__(self, message: str, needs_adm: bool):
+        self.needs_adm = needs_adm
+        super().__init__(message)
+
+
 class SecurityStatusError(SecurityError, StatusWordError):
     """The card refused a command because an access condition is not fulfilled (6982 / 9804)."""
 

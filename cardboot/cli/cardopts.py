@@ -86,6 +86,11 @@ def secret_option(args, kind: str) -> Secret | None:
     return None
 
 
+def secret_flags(adm: bool) -> str:
+    """How a secret is given on this command line (what a MissingSecretError or an unread content names)."""
+    return "--adm-env/--adm-file/--adm-prompt" if adm else "--pin-env/--pin-file/--pin-prompt"
+
+
 def secrets_from(args) -> Secrets:
     return Secrets(pin=secret_option(args, "pin"), adm=secret_option(args, "adm"), force=bool(getattr(args, "force_verify", False)))
 

@@ -9,7 +9,7 @@ from ..card.atr import describe_atr
 from ..card.path import path_str
 from ..provision.inspect import CardReport, ContentStatus, inspect_card
 from ..pkcs15.aodf import RawAuthObject
-from .cardopts import add_card_options, add_secret_options, open_card, secrets_from
+from .cardopts import add_card_options, add_secret_options, open_card, secret_flags, secrets_from
 from .commands import TOP_HELP
 
 FAMILY_TEXT = {"uicc": "UICC (ETSI TS 102 221)", "sim": "SIM (3GPP TS 51.011)"}
@@ -78,7 +78,8 @@ def render(report: CardReport) -> str:
         elif c.status is ContentStatus.EMPTY:
             lines.append("Content     empty (all FF, D.4.3)")
         else:
-            lines.append(f"Content     {c.status.value}: {c.reason}")
+            hint = f" (give {secret_flags(c.needs_adm)})" if c.needs is not None else ""
+            lines.append(f"Content     {c.status.value}: {c.reason}{hint}")
     for w in report.warnings:
         lines.append(f"Warning     {w}")
     for e in report.errors:

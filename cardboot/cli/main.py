@@ -13,7 +13,7 @@ import sys
 import importlib
 
 from .. import __version__
-from ..errors import CardbootError, ExitCode
+from ..errors import CardbootError, ExitCode, MissingSecretError
 from ..extras import missing_extra
 from ..text import terminal_safe
 from .commands import COMMANDS, TOP_HELP
@@ -98,7 +98,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args) or 0
     except CardbootError as e:
-        print(f"cardboot: error: {terminal_safe(str(e))}", file=sys.stderr)
+        text = str(e)
+        if isinstance(e, MissingSecretError) and text.endswith("was given"):
+            from .cardopts import secret_flags
+
+            text += f": give it with {secret_flags(e.needs_adm)}"
+        print(f"cardboot: error: {terminal_safe(text)}", file=sys.stderr)
         return e.exit_code
     except ModuleNotFoundError as e:
         if args.debug:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from ..card.access_rule import (Key, Rule, RuleNotSatisfiable, Unknown, is_adm_ref, key_ref_name, keys_to_present,
                                 satisfied_by)
-from ..errors import PinBlockedError, PinRetryGuardError, SecurityError, WrongPinError
+from ..errors import MissingSecretError, PinBlockedError, PinRetryGuardError, SecurityError, WrongPinError
 from .lookup import BootstrapLocation, locate_bootstrap
 from ..secret import Secret
 from ..card.connect import Card
@@ -120,13 +120,13 @@ def require_secrets(keys: list[Key], secrets: Secrets, purpose: str) -> None:
             continue
         own = secrets.adm_keys if key.adm else secrets.pin_keys
         given = secrets.adm if key.adm else secrets.pin
+        kind = "ADM" if key.adm else "PIN"
         if given is not None and key.ref not in own:
-            kind = "--adm-*" if key.adm else "--pin-*"
             names = ", ".join(f"{key_ref_name(r)} ({r:02X})" for r in sorted(own))
-            raise SecurityError(f"{purpose} needs {key.name} (key reference {key.ref:02X}); the value given with "
-                                f"{kind} is for {names} only and is not sent to another key")
-        flag = "--adm-env/--adm-file/--adm-prompt" if key.adm else "--pin-env/--pin-file/--pin-prompt"
-        raise SecurityError(f"{purpose} needs {key.name} (key reference {key.ref:02X}): give it with {flag}")
+            raise MissingSecretError(f"{purpose} needs {key.name} (key reference {key.ref:02X}); the {kind} value "
+                                     f"given is for {names} only and is not sent to another key", key.adm)
+        raise MissingSecretError(f"{purpose} needs {key.name} (key reference {key.ref:02X}): no {kind} value "
+                                 "was given", key.adm)
 
 
 def present(files: FileAccess, keys: list[Key], secrets: Secrets, purpose: str) -> None:

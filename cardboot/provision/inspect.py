@@ -244,9 +244,8 @@ def _content(card: Card, loc: BootstrapLocation, secrets: Secrets) -> Content:
         return Content(ContentStatus.NOT_READ, reason=str(e))
     missing = [k for k in keys if not secrets.for_object(loc).has(k)]
     if missing:
-        flag = "--adm-env/--adm-file/--adm-prompt" if missing[0].adm else "--pin-env/--pin-file/--pin-prompt"
         why = "private" if loc.data_object.needs_pin else "protected by the card's READ rule"
-        return Content(ContentStatus.NOT_READ, reason=f"{why}: reading needs {missing[0].name} (give {flag})",
+        return Content(ContentStatus.NOT_READ, reason=f"{why}: reading needs {missing[0].name}",
                        needs=missing[0].name, needs_adm=missing[0].adm)
     try:
         stored = read_stored(card, secrets, location=loc)
