@@ -30,6 +30,7 @@ from cryptography import x509
 from ..bootstrap.io import load_message_bytes
 from ..bootstrap.validate import Finding, validate_message
 from ..errors import SecurityError, UsageError
+from ..rfc8572 import ID_CT_SZTP_JSON, ID_CT_SZTP_XML, ID_CT_VOUCHER_JSON, NS_CONVEYED
 from ..secret import Secret
 from ..text import shown
 from .cms_verify import (VerificationError, certificates, content_info, encapsulated_type, unwrap_unsigned,
@@ -38,9 +39,6 @@ from .fetch import FetchError, https_request, https_target
 
 RPC = "/restconf/operations/ietf-sztp-bootstrap-server:"
 JSON = "application/yang-data+json"
-ID_CT_VOUCHER_JSON = "1.2.840.113549.1.9.16.1.40"
-ID_CT_SZTP_JSON = "1.2.840.113549.1.9.16.1.43"
-ID_CT_SZTP_XML = "1.2.840.113549.1.9.16.1.42"
 MAX_BODY = 4 << 20
 
 
@@ -223,7 +221,6 @@ def _json(data: bytes, what: str):
         raise VerificationError(f"{what} is not JSON") from None
 
 
-NS_CONVEYED = "urn:ietf:params:xml:ns:yang:ietf-sztp-conveyed-info"
 _MODULE = "ietf-sztp-conveyed-info"
 
 

@@ -17,10 +17,12 @@ from pyasn1.codec.der import decoder, encoder
 from pyasn1.type import tag, univ
 from pyasn1_modules import rfc5280, rfc5652
 
+from .. import rfc8572
+
 ID_SIGNED_DATA = univ.ObjectIdentifier("1.2.840.113549.1.7.2")
-ID_CT_SZTP_XML = univ.ObjectIdentifier("1.2.840.113549.1.9.16.1.42")
-ID_CT_SZTP_JSON = univ.ObjectIdentifier("1.2.840.113549.1.9.16.1.43")
-ID_CT_VOUCHER_JSON = univ.ObjectIdentifier("1.2.840.113549.1.9.16.1.40")
+ID_CT_SZTP_XML = univ.ObjectIdentifier(rfc8572.ID_CT_SZTP_XML)
+ID_CT_SZTP_JSON = univ.ObjectIdentifier(rfc8572.ID_CT_SZTP_JSON)
+ID_CT_VOUCHER_JSON = univ.ObjectIdentifier(rfc8572.ID_CT_VOUCHER_JSON)
 ID_DATA = univ.ObjectIdentifier("1.2.840.113549.1.7.1")
 ID_CONTENT_TYPE = univ.ObjectIdentifier("1.2.840.113549.1.9.3")
 ID_MESSAGE_DIGEST = univ.ObjectIdentifier("1.2.840.113549.1.9.4")

@@ -19,9 +19,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
+from .. import rfc8572
 from . import cms
 
-NS_CONVEYED = "urn:ietf:params:xml:ns:yang:ietf-sztp-conveyed-info"
+NS_CONVEYED = rfc8572.NS_CONVEYED
 MODULE = "ietf-sztp-conveyed-info"
 
 

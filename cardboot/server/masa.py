@@ -29,10 +29,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from ..errors import CardbootError
+from ..rfc8572 import ID_CT_VOUCHER_JSON
 from .conveyed import voucher as make_voucher
 
 MAX_VOUCHER = 64 << 10
-ID_CT_VOUCHER_JSON = "1.2.840.113549.1.9.16.1.40"  # RFC 8366 id-ct-animaJSONVoucher
 DEFAULT_TIMEOUT = 5.0
 
 

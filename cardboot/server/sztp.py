@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from .. import rfc8572
 from ..errors import XmlError
 from ..wbxml.xml import parse_xml
 from .restconf import YANG_JSON, YANG_XML, RestconfError, bad_input, malformed
 
-NS = "urn:ietf:params:xml:ns:yang:ietf-sztp-bootstrap-server"
-MODULE = "ietf-sztp-bootstrap-server"
+NS = rfc8572.NS_SERVER
+MODULE = rfc8572.SERVER_MODULE
 MAX_BODY = 64 * 1024
 
 PROGRESS_TYPES = frozenset("""
