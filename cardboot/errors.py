@@ -124,8 +124,9 @@ class MissingSecretError(SecurityError):
     which of the operator's secrets it is, so that a face can say how to give it (the CLI names its
     options, the TUI opens its dialog)."""
 
-    def __init__(self, message: str, needs_adm: bool):
+    def __init__(self, message: str, needs_adm: bool, given_for_another_key: bool = False):
         self.needs_adm = needs_adm
+        self.given_for_another_key = given_for_another_key  # a value was given, for another key only
         super().__init__(message)
 
 

@@ -79,16 +79,11 @@ def normalize_iccid(value: str) -> str | None:
 
 def _lwm2m(lw_tpl: dict, lw_source: str, variables: dict) -> bytes:
     """A row's LwM2M bootstrap: filled, checked (LwM2M Core rules), encoded; MessageError otherwise."""
-    from ..errors import MessageError
     from ..lwm2m.bootstrap import encode_ef
     from ..lwm2m.template import fill
-    from ..lwm2m.validate import validate
+    from ..lwm2m.validate import refuse_if_invalid
 
-    boot = fill(lw_tpl, variables, lw_source)
-    findings = validate(boot)
-    if findings:
-        raise MessageError("LwM2M bootstrap: " + "; ".join(map(str, findings)))
-    return encode_ef(boot)
+    return encode_ef(refuse_if_invalid(fill(lw_tpl, variables, lw_source), "LwM2M bootstrap"))
 
 
 def load_batch(csv_path: str | Path, template: str, lwm2m_template: str | None = None) -> Batch:

@@ -67,27 +67,19 @@ def _boot_parser(dsub) -> None:
 
 
 def run_boot(args) -> int:
-    from ..device.boot import load_state, read_card_bootstrap, save_state, switch_on
+    from ..device.boot import from_factory, load_state, read_card_bootstrap, save_state, switch_on
     from ..device.tree import render, to_json
     from .cardopts import open_card, secrets_from
 
     state = load_state(args.state)
     if args.factory_tree:
-        if state.switch_ons:
-            raise UsageError(f"--factory-tree is for a new device; {args.state} was switched on {state.switch_ons} time(s)")
         from ..device.tree import load_tree
 
-        state.tree = load_tree(args.factory_tree)
+        from_factory(state, load_tree(args.factory_tree), args.state)
     card = None
-    if not args.no_card and args.policy is None and not args.reject_card:
+    if not args.no_card and args.policy is None:  # under the policy the card is not touched at all
         with open_card(args) as ctx:
-            card = read_card_bootstrap(ctx.card, ctx.source, secrets_from(args))
-    elif not args.no_card and args.policy is None:
-        with open_card(args) as ctx:  # a rejected card is still seen: the device reads its ICCID
-            from ..card.iccid import read_iccid
-            from ..device.boot import CardBootstrap
-
-            card = CardBootstrap(read_iccid(ctx.card) or "unknown", ctx.source, None)
+            card = read_card_bootstrap(ctx.card, ctx.source, secrets_from(args), rejected=args.reject_card)
     event = switch_on(state, card, policy=args.policy, reject_card=args.reject_card)
     save_state(args.state, state)
     if args.json:
@@ -204,7 +196,9 @@ def run_fetch(args) -> int:
 
         urls = [SCWS_URLS[args.transport]]
         if args.scws_address:
-            connect_to = _address(args.scws_address, 443 if args.transport == "tcpip" else 4116)
+            from ..device.discover import ip_and_port
+
+            connect_to = ip_and_port(args.scws_address, 443 if args.transport == "tcpip" else 4116, "--scws-address")
         elif args.transport == "tcpip":
             connect_to = ("127.0.0.1", 443)  # localuicc: the UICC's interface, emulated on loopback
     elif args.url:
@@ -239,20 +233,3 @@ def run_fetch(args) -> int:
             print(f"  added    {path} ({args.state})")
     return ExitCode.VALIDATION if got.findings else 0
 
-
-def _address(text: str, default_port: int) -> tuple[str, int]:
-    """``IP``, ``IP:PORT``, ``[IPv6]:PORT`` → (host, port)."""
-    host, port = text, default_port
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        if rest.startswith(":"):
-            port = rest[1:]
-    elif text.count(":") == 1:
-        host, port = text.split(":")
-    try:
-        port = int(port)
-    except ValueError:
-        raise UsageError(f"--scws-address {text!r}: the port is not a number") from None
-    if not host or not 1 <= port <= 65535:
-        raise UsageError(f"--scws-address {text!r}: give IP[:PORT] with a port 1..65535")
-    return host, port

@@ -31,24 +31,26 @@ def add_parser(sub) -> None:
     v.set_defaults(func=run_validate)
 
 
-def _load(path: str):
+def read_lwm2m_file(path: str) -> bytes:
+    """An LwM2M bootstrap file's bytes, bounded (an EF's content is at most 64 KiB + its header)."""
     from ..infile import read_bounded
+
+    return read_bounded(path, what="LwM2M bootstrap", limit=MAX_FILE)
+
+
+def _load(path: str):
     from ..lwm2m.bootstrap import decode_ef
 
-    data = read_bounded(path, what="LwM2M bootstrap", limit=MAX_FILE)
+    data = read_lwm2m_file(path)
     return data, decode_ef(data, path)
 
 
 def run_build(args) -> int:
-    from ..errors import MessageError
     from ..lwm2m.bootstrap import encode_ef
     from ..lwm2m.template import load
-    from ..lwm2m.validate import validate
+    from ..lwm2m.validate import refuse_if_invalid
 
-    boot = load(args.template, args.vars)
-    findings = validate(boot)
-    if findings:
-        raise MessageError("refusing to build an invalid LwM2M bootstrap: " + "; ".join(map(str, findings)))
+    boot = refuse_if_invalid(load(args.template, args.vars), "refusing to build an invalid LwM2M bootstrap")
     data = encode_ef(boot)
     write_private(args.out, data, what="LwM2M bootstrap")
     print(f"LwM2M bootstrap: {len(boot.objects)} object(s), "

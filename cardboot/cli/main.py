@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args) or 0
     except CardbootError as e:
         text = str(e)
-        if isinstance(e, MissingSecretError) and text.endswith("was given"):
+        if isinstance(e, MissingSecretError) and not e.given_for_another_key:
             from .cardopts import secret_flags
 
             text += f": give it with {secret_flags(e.needs_adm)}"

@@ -95,17 +95,13 @@ def _message_from_args(args) -> bytes:
     return prepared.refuse_if_invalid().wbxml
 
 
-def _lwm2m_file(path: str) -> bytes:
-    from ..infile import read_bounded
-
-    return read_bounded(path, what="LwM2M bootstrap", limit=1 << 16)
-
-
 def run_write(args) -> int:
     if args.lwm2m:
         from ..provision.lwm2m import write_lwm2m
 
-        content = _lwm2m_file(args.lwm2m)
+        from .lwm2m_cmd import read_lwm2m_file
+
+        content = read_lwm2m_file(args.lwm2m)
         with open_card(args) as ctx:
             result = write_lwm2m(ctx.card, content, secrets_from(args), pad_all=args.pad_all)
         loc = result.location
@@ -131,10 +127,7 @@ def run_read_object(args) -> int:
     with open_card(args) as ctx:
         obj = read_object(ctx.card, args.object, secrets_from(args))
     loc, d = obj.location, obj.location.data_object
-    from ..pkcs15.oids import carries_secrets
-
-    secret = d.needs_pin or carries_secrets(d.oid, d.application_oid)  # private, or keys inside (LwM2M PSKs)
-    hidden = secret and not args.show_secrets
+    hidden = (d.needs_pin or d.carries_secrets) and not args.show_secrets
     info = {"status": "read", "object": d.title, "oid": d.oid or d.application_oid, "known_as": d.known_as,
             "path": path_str(loc.path), "bytes": len(obj.data)}
     if args.out:
@@ -216,7 +209,9 @@ def run_verify(args) -> int:
     if args.lwm2m:
         from ..provision.lwm2m import verify_lwm2m
 
-        expected_lw = _lwm2m_file(args.lwm2m)
+        from .lwm2m_cmd import read_lwm2m_file
+
+        expected_lw = read_lwm2m_file(args.lwm2m)
         with open_card(args) as ctx:
             stored = verify_lwm2m(ctx.card, expected_lw, secrets_from(args))
         _emit(args, {"bytes_equal": True, "leftover_at": None},

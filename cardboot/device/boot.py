@@ -108,18 +108,14 @@ def switch_on(state: DeviceState, card: CardBootstrap | None, *, policy: str | N
         event.outcome = "skipped-rejected"
         event.reason = "card rejected by the device (e.g. SIM lock): smartcard bootstrap not performed (5.5.6, DM-BOOT-C-009)"
     if event.outcome:
-        event.kept = _not_from_card(state)
-        _log(state, event, at)
-        return event
+        return _log(state, event, at)
 
     digest = hashlib.sha256(card.wbxml).hexdigest() if card.message is not None else ""
     previous = state.from_card
     if previous and card.message is not None and previous.iccid == card.iccid and previous.digest == digest:
         event.outcome = "unchanged"
         event.reason = f"unchanged: the card holds the bootstrap applied at switch-on {previous.switch_on}"
-        event.kept = _not_from_card(state)
-        _log(state, event, at)
-        return event
+        return _log(state, event, at)
 
     on_card = set()
     if card.message is not None:
@@ -154,9 +150,7 @@ def switch_on(state: DeviceState, card: CardBootstrap | None, *, policy: str | N
             event.reason = f"bootstrap applied: card {card.iccid} replaces card {previous.iccid} (switch-on {previous.switch_on})"
         else:
             event.reason = f"bootstrap applied again: the card's message changed since switch-on {previous.switch_on}"
-    event.kept = _not_from_card(state)
-    _log(state, event, at)
-    return event
+    return _log(state, event, at)
 
 
 def _not_from_card(state: DeviceState) -> list[str]:
@@ -169,14 +163,29 @@ def apply_elsewhere(state: DeviceState, message, origin: str, at: float | None =
     """A bootstrap that did not come from the card's EF (HTTPS, the SCWS, push): applied to the tree,
     never removed by the 5.5.6 rule."""
     applied = apply_message(message, state.tree)
-    state.log.append({"outcome": f"applied from {origin}", "origin": origin, "url": url, "added": applied.added,
-                      "notes": applied.notes, "at": round(time.time() if at is None else at, 3)})
-    del state.log[:-MAX_LOG]
+    _append(state, {"outcome": f"applied from {origin}", "origin": origin, "url": url, "added": applied.added,
+                    "notes": applied.notes, "at": round(time.time() if at is None else at, 3)})
     return applied.added
 
 
-def _log(state: DeviceState, event: SwitchOn, at: float | None) -> None:
-    state.log.append({**event.as_dict(), "at": round(time.time() if at is None else at, 3)})
+def from_factory(state: DeviceState, tree: Node, where: str) -> None:
+    """A new device's tree as it left the factory (its accounts are never a card's to remove)."""
+    from ..errors import UsageError
+
+    if state.switch_ons:
+        raise UsageError(f"--factory-tree is for a new device; {where} was switched on {state.switch_ons} time(s)")
+    state.tree = tree
+
+
+def _log(state: DeviceState, event: SwitchOn, at: float | None) -> SwitchOn:
+    """Record ``event`` with the accounts it left alone, and return it."""
+    event.kept = _not_from_card(state)
+    _append(state, {**event.as_dict(), "at": round(time.time() if at is None else at, 3)})
+    return event
+
+
+def _append(state: DeviceState, entry: dict) -> None:
+    state.log.append(entry)
     del state.log[:-MAX_LOG]
 
 
@@ -246,14 +255,17 @@ def save_state(path: str, state: DeviceState) -> None:
 
 # --- the card -------------------------------------------------------------------------------------------
 
-def read_card_bootstrap(card, source: str, secrets=None) -> CardBootstrap:
+def read_card_bootstrap(card, source: str, secrets=None, *, rejected: bool = False) -> CardBootstrap:
     """The card's ICCID and Bootstrap Message as the DM client finds it (Appendix D lookup); a message that
-    does not decode or breaks the rules is a :class:`MessageError` — the device applies nothing."""
+    does not decode or breaks the rules is a :class:`MessageError` — the device applies nothing. A card the
+    device ``rejected`` (SIM lock) is only identified: its bootstrap is not read."""
     from ..card.iccid import read_iccid
     from ..errors import MessageError
     from ..provision.read import read_stored
 
     iccid = read_iccid(card) or "unknown"
+    if rejected:
+        return CardBootstrap(iccid, source, None)
     stored = read_stored(card, secrets)
     if stored.empty:
         return CardBootstrap(iccid, source, None)
@@ -266,4 +278,4 @@ def read_card_bootstrap(card, source: str, secrets=None) -> CardBootstrap:
 
 
 __all__ = ["DeviceState", "CardBootstrap", "SwitchOn", "FromCard", "switch_on", "load_state", "save_state",
-           "read_card_bootstrap", "apply_elsewhere", "POLICY_DISABLED"]
+           "read_card_bootstrap", "apply_elsewhere", "from_factory", "POLICY_DISABLED"]

@@ -56,22 +56,28 @@ def rfc2782_order(records: list[SrvRecord], rng: random.Random | None = None) ->
     return out
 
 
-def nameserver_address(spec: str) -> tuple[str, int]:
-    """``IP``, ``IPv4:PORT``, ``IPv6`` or ``[IPv6]:PORT`` -> (address, port); anything else a UsageError."""
+def ip_and_port(spec: str, default_port: int, option: str) -> tuple[str, int]:
+    """``IP``, ``IPv4:PORT``, ``IPv6`` or ``[IPv6]:PORT`` -> (address, port); anything else a UsageError
+    naming ``option``."""
     import ipaddress
 
     m = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?|([0-9.]+)(?::(\d{1,5}))?|([0-9A-Fa-f:.]+)", spec.strip())
     if m is None:
-        raise UsageError(f"--nameserver {shown(spec, 80)}: give an IP address, IPv4:PORT or [IPv6]:PORT")
+        raise UsageError(f"{option} {shown(spec, 80)}: give an IP address, IPv4:PORT or [IPv6]:PORT")
     host = m.group(1) or m.group(3) or m.group(5)
-    port = int(m.group(2) or m.group(4) or 53)
+    port = int(m.group(2) or m.group(4) or default_port)
     try:
         ipaddress.ip_address(host)
     except ValueError:
-        raise UsageError(f"--nameserver {shown(spec, 80)}: {shown(host, 60)} is not an IP address") from None
+        raise UsageError(f"{option} {shown(spec, 80)}: {shown(host, 60)} is not an IP address") from None
     if not 1 <= port <= 65535:
-        raise UsageError(f"--nameserver {shown(spec, 80)}: port {port} is not 1..65535")
+        raise UsageError(f"{option} {shown(spec, 80)}: port {port} is not 1..65535")
     return host, port
+
+
+def nameserver_address(spec: str) -> tuple[str, int]:
+    """A DNS server's ``--nameserver`` (port 53 unless given)."""
+    return ip_and_port(spec, 53, "--nameserver")
 
 
 def lookup(domain: str, nameserver: str | None = None, timeout: float = 5.0) -> list[SrvRecord]:

@@ -22,6 +22,16 @@ class LwFinding:
         return f"{self.rule} ({self.clause})"
 
 
+def refuse_if_invalid(boot: LwBootstrap, what: str) -> LwBootstrap:
+    """``boot`` when it keeps every rule; else a MessageError listing them, led by ``what``."""
+    from ..errors import MessageError
+
+    findings = validate(boot)
+    if findings:
+        raise MessageError(f"{what}: " + "; ".join(map(str, findings)))
+    return boot
+
+
 def validate(boot: LwBootstrap, max_size: int | None = None, encoded: bytes | None = None) -> list[LwFinding]:
     out: list[LwFinding] = []
 
@@ -33,7 +43,7 @@ def validate(boot: LwBootstrap, max_size: int | None = None, encoded: bytes | No
         bad("no Security object instance: a client has no server to contact", "LwM2M Core 6.1")
     if sum(1 for s in securities if s.values.get(1)) > 1:
         bad("more than one bootstrap-server account", "LwM2M Core 6.1, E.1 resource 1")
-    ids = [i.ident for o in boot.objects for i in o.instances if o.object_id == SECURITY]
+    ids = [s.ident for s in securities]
     if len(ids) != len(set(ids)):
         bad("two Security instances with one instance ID", "LwM2M Core 7.4.3")
     server_ids = {s.values.get(0) for s in servers}
@@ -49,16 +59,15 @@ def validate(boot: LwBootstrap, max_size: int | None = None, encoded: bytes | No
         if isinstance(uri, str):
             try:
                 parts = urlsplit(uri)
-                port = parts.port
+                parts.port  # noqa: B018 - a port that is no number or out of range raises here
             except ValueError:
-                parts, port = None, None
+                parts = None
             if parts is None or parts.scheme not in SCHEMES or not parts.hostname:
                 bad(f"{where}: {uri!r} is no coap/coaps URI with a host", "LwM2M Core 8.2.1, RFC 7252 6")
             elif mode == 3 and parts.scheme in SECURE:
                 bad(f"{where}: {uri} is secure and the mode is NoSec", "LwM2M Core E.1 resource 2")
             elif mode in (0, 1, 2, 4) and parts.scheme not in SECURE:
                 bad(f"{where}: mode {SECURITY_MODES[mode]} needs a coaps URI, not {uri}", "LwM2M Core E.1 resource 2")
-            del port
         needs = {0: (3, 5), 1: (3, 4, 5), 2: (3, 4, 5), 4: (3, 4, 5)}.get(mode, ())
         for ident in needs:
             if not sec.values.get(ident):

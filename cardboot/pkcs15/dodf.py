@@ -21,7 +21,7 @@ from pyasn1.type import univ
 from .. import tlv
 from ..errors import Asn1Error, TlvError
 from . import asn1, der
-from .oids import well_known
+from .oids import carries_secrets, well_known
 from .path import Pkcs15Path
 
 class DataForm(StrEnum):
@@ -59,6 +59,12 @@ class DataObject:
     @property
     def needs_pin(self) -> bool:
         return self.private or self.modifiable
+
+    @property
+    def carries_secrets(self) -> bool:
+        """Its content holds keys by what its OID says it is (LwM2M PSKs, CP secrets): masked like EF
+        DM_Bootstrap in traces, shown only when asked."""
+        return carries_secrets(self.oid, self.application_oid)
 
     @property
     def known_as(self) -> str | None:

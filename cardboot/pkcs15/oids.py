@@ -10,6 +10,8 @@ bootstrap.
 
 from __future__ import annotations
 
+LWM2M_BOOTSTRAP = "2.23.43.9.1"  # the DODF oidDO of OMA LwM2M Core Appendix G
+
 WELL_KNOWN = {
     "2.23.43.9.1": "OMA LwM2M bootstrap",
     "2.23.43.5.1": "OMA CP ProvBoot",

@@ -124,7 +124,8 @@ def require_secrets(keys: list[Key], secrets: Secrets, purpose: str) -> None:
         if given is not None and key.ref not in own:
             names = ", ".join(f"{key_ref_name(r)} ({r:02X})" for r in sorted(own))
             raise MissingSecretError(f"{purpose} needs {key.name} (key reference {key.ref:02X}); the {kind} value "
-                                     f"given is for {names} only and is not sent to another key", key.adm)
+                                     f"given is for {names} only and is not sent to another key", key.adm,
+                                     given_for_another_key=True)
         raise MissingSecretError(f"{purpose} needs {key.name} (key reference {key.ref:02X}): no {kind} value "
                                  "was given", key.adm)
 

@@ -22,6 +22,7 @@ from pyasn1.error import PyAsn1Error
 from ..pkcs15.aodf import PIN_FLAGS, PIN_TYPES, PinObject
 from ..pkcs15.build import Pkcs15Layout, build_efdir_record, build_files
 from ..pkcs15.dodf import DataForm, DataObject
+from ..pkcs15.oids import LWM2M_BOOTSTRAP
 from ..pkcs15.path import Pkcs15Path
 from ..pkcs15.tokeninfo import TOKEN_FLAGS, TokenInfo
 
@@ -101,13 +102,10 @@ def _names(value, err, key: str, known: tuple[str, ...]) -> frozenset[str]:
 _OID = re.compile(r"[0-2](\.(0|[1-9][0-9]{0,8}))+")
 
 
-LWM2M_OID = "2.23.43.9.1"
-
-
 def _oid_encoding(d: dict, err) -> str:
     """How an oidDO's OidDO goes into typeAttributes' [1]: ``sequence`` (its SEQUENCE kept inside, as LwM2M
     devices read it — the default for the LwM2M OID) or ``implicit`` (ISO/IEC 7816-15; the default else)."""
-    value = d.get("oid_encoding", "sequence" if d.get("oid") == LWM2M_OID else "implicit")
+    value = d.get("oid_encoding", "sequence" if d.get("oid") == LWM2M_BOOTSTRAP else "implicit")
     if value not in ("sequence", "implicit"):
         raise err("oid_encoding", "must be sequence or implicit")
     return value

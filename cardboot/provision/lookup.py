@@ -27,7 +27,6 @@ from ..pkcs15.bootstrap_rule import BootstrapRule, ObjectSelector
 from ..pkcs15.dodf import DataObject, read_dodf
 from ..pkcs15.odf import DEFAULT_FID as ODF_FID
 from ..pkcs15.odf import OdfEntry, read_odf
-from ..pkcs15.oids import carries_secrets
 
 
 @dataclass
@@ -178,7 +177,7 @@ def _locate(card: Card, rule: "BootstrapRule | ObjectSelector", session: AppSess
         path = session.path(chosen.path.fids)
         info = files.select(path)
     if isinstance(rule, BootstrapRule) or chosen.private or BootstrapRule().choose([chosen]) is chosen \
-            or carries_secrets(chosen.oid, chosen.application_oid):
+            or chosen.carries_secrets:
         files.mark_secret(path)  # a bootstrap carries AAuthSecrets or PSKs: its bytes stay out of traces
     index, length = chosen.path.index or 0, chosen.path.length
     if info.structure != "transparent" or index + (length or 0) > (info.size or 0):

@@ -10,15 +10,15 @@ from ..card.connect import Card
 from ..errors import CardbootError, ExitCode, MessageError, VerifyMismatchError
 from ..card.path import path_str
 from ..lwm2m.bootstrap import LwBootstrap, content_length, decode_ef
-from ..lwm2m.validate import LwFinding, validate
+from ..lwm2m.validate import LwFinding, refuse_if_invalid, validate
 from ..pkcs15.bootstrap_rule import ObjectSelector
+from ..pkcs15.oids import LWM2M_BOOTSTRAP
 from .access import Secrets, present, read_keys
 from .lookup import BootstrapLocation, locate_bootstrap
 from .read import CHUNK, first_leftover
 from .write import WriteResult, erase_stored, write_stored
 
-LWM2M_OID = "2.23.43.9.1"
-LWM2M_OBJECT = ObjectSelector(LWM2M_OID)
+LWM2M_OBJECT = ObjectSelector(LWM2M_BOOTSTRAP)
 
 
 class Lwm2mMismatch(CardbootError):
@@ -39,11 +39,7 @@ class StoredLwm2m:
 
 def prepared(content: bytes, where: str = "LwM2M bootstrap") -> LwBootstrap:
     """``content`` decoded and checked: a write never puts what a client would refuse on a card."""
-    boot = decode_ef(content, where)
-    findings = validate(boot)
-    if findings:
-        raise MessageError(f"refusing to write an invalid LwM2M bootstrap: " + "; ".join(map(str, findings)))
-    return boot
+    return refuse_if_invalid(decode_ef(content, where), "refusing to write an invalid LwM2M bootstrap")
 
 
 def write_lwm2m(card: Card, content: bytes, secrets: Secrets | None = None, *, pad_all: bool = False) -> WriteResult:
@@ -72,10 +68,9 @@ def read_lwm2m(card: Card, secrets: Secrets | None = None, *, check_tail: bool =
             if length > loc.size:
                 raise MessageError(f"{path_str(loc.path)}: the LwM2M header announces {length} bytes in a "
                                    f"{loc.size}-byte EF")
-            data = head
-            while len(data) < length:
-                data += files.read_binary(loc.offset + len(data), min(CHUNK, length - len(data)))
-            data, empty = data[:length], False
+            if length > len(head):
+                head += files.read_binary(loc.offset + len(head), length - len(head))
+            data, empty = head[:length], False
         stored = StoredLwm2m(loc, data, empty)
         if not empty:
             stored.boot = decode_ef(data, f"EF {path_str(loc.path)}")
@@ -88,7 +83,8 @@ def read_lwm2m(card: Card, secrets: Secrets | None = None, *, check_tail: bool =
 
 
 def verify_lwm2m(card: Card, expected: bytes, secrets: Secrets | None = None) -> StoredLwm2m:
-    """The card holds ``expected`` byte for byte and only FF after it; else :class:`VerifyMismatchError`."""
+    """The card holds ``expected`` byte for byte and only FF after it; else :class:`Lwm2mMismatch` (an empty
+    EF: :class:`VerifyMismatchError`)."""
     stored = read_lwm2m(card, secrets, check_tail=True)
     where = path_str(stored.location.path)
     if stored.empty:

@@ -171,9 +171,9 @@ class CardbootApp(App):
 
     def _read_lwm2m(self, card, report: CardReport):
         """The LwM2M bootstrap when the DODF lists one (what the LwM2M tab shows), or why not."""
-        from ..provision.lwm2m import LWM2M_OID, read_lwm2m
+        from ..provision.lwm2m import LWM2M_OBJECT, read_lwm2m
 
-        if not any(LWM2M_OID in (d.oid, d.application_oid) for d in report.dodf):
+        if LWM2M_OBJECT.choose(report.dodf) is None:
             return None
         try:
             return read_lwm2m(card, Secrets(pin=self.pin))
